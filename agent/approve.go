@@ -1,0 +1,258 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/conductor-sec/conductor/guardrails"
+	"github.com/conductor-sec/conductor/internal/store"
+)
+
+// ApprovalOutcome is what became of a human decision on a held action.
+type ApprovalOutcome struct {
+	Approval guardrails.Approval `json:"approval"`
+	Action   store.Action        `json:"action"`
+	// Report is the case after it resumed; empty when it could not resume.
+	Report *Report `json:"report,omitempty"`
+}
+
+// Approve lets a held action run once, for exactly the call that was held, and
+// resumes the case. Refusals (threats T8, T10) are recorded on the case and
+// returned as errors wrapping the guardrails sentinel or [ErrCaseClosed] or
+// [ErrNotHeld].
+func (e *Engine) Approve(ctx context.Context, id string, who guardrails.Principal,
+	note string) (ApprovalOutcome, error) {
+	ap, a, err := e.loadHeld(ctx, id, who)
+	if err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a}, err
+	}
+
+	now := e.now().UTC()
+	permit, err := guardrails.CheckApproval(ap, who, a.Tool, a.Args, a.CaseID, now)
+	if err != nil {
+		if errors.Is(err, guardrails.ErrApprovalExpired) {
+			e.expire(ctx, &ap, &a)
+		}
+		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
+	}
+	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "approved", who.Name, note, now); err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a},
+			e.refusal(ctx, ap, who, fmt.Errorf("approval %s: %w", ap.ID, err))
+	}
+	if err := e.cfg.Store.MarkApprovalUsed(ctx, ap.ID, now); err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a},
+			e.refusal(ctx, ap, who, fmt.Errorf("approval %s: %w", ap.ID, err))
+	}
+	if err := e.record(ctx, &store.Step{
+		CaseID: ap.CaseID, Actor: who.Name, Kind: "approval", Ref: a.Ref, Tool: a.Tool,
+		Args: a.Args, Decision: "approved", Status: "approved", IdempotencyKey: a.IdempotencyKey,
+		Summary: fmt.Sprintf("%s approved %s (%s): %s", who.Name, ap.ID, a.Tool, note),
+	}); err != nil {
+		return ApprovalOutcome{}, err
+	}
+
+	if err := e.execute(ctx, &a, permit); err != nil {
+		return ApprovalOutcome{}, err
+	}
+	return e.resume(ctx, ap, a)
+}
+
+// Reject refuses a held action; it never runs, and the case resumes without it.
+func (e *Engine) Reject(ctx context.Context, id string, who guardrails.Principal,
+	note string) (ApprovalOutcome, error) {
+	ap, a, err := e.loadHeld(ctx, id, who)
+	if err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a}, err
+	}
+	now := e.now().UTC()
+	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "rejected", who.Name, note, now); err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a},
+			e.refusal(ctx, ap, who, fmt.Errorf("approval %s: %w", ap.ID, err))
+	}
+	a.Status, a.Error = ActionRejected, "rejected by "+who.Name+": "+note
+	if err := e.cfg.Store.UpdateAction(ctx, &a); err != nil {
+		return ApprovalOutcome{}, fmt.Errorf("updating action %s: %w", a.ID, err)
+	}
+	if err := e.record(ctx, &store.Step{
+		CaseID: ap.CaseID, Actor: who.Name, Kind: "approval", Ref: a.Ref, Tool: a.Tool,
+		Args: a.Args, Decision: "rejected", Status: ActionRejected,
+		IdempotencyKey: a.IdempotencyKey,
+		Summary:        fmt.Sprintf("%s rejected %s (%s): %s", who.Name, ap.ID, a.Tool, note),
+	}); err != nil {
+		return ApprovalOutcome{}, err
+	}
+	return e.resume(ctx, ap, a)
+}
+
+// loadHeld loads an approval and its action and checks that the case is open
+// and the action still waits (threat T10). A refusal is recorded.
+func (e *Engine) loadHeld(ctx context.Context, id string,
+	who guardrails.Principal) (guardrails.Approval, store.Action, error) {
+	ap, err := e.cfg.Store.GetApproval(ctx, id)
+	if err != nil {
+		return ap, store.Action{}, fmt.Errorf("loading approval %s: %w", id, err)
+	}
+	a, err := e.cfg.Store.GetAction(ctx, ap.ActionID)
+	if err != nil {
+		return ap, a, fmt.Errorf("loading action %s: %w", ap.ActionID, err)
+	}
+	c, err := e.cfg.Store.GetCase(ctx, ap.CaseID)
+	if err != nil {
+		return ap, a, fmt.Errorf("loading case %s: %w", ap.CaseID, err)
+	}
+
+	var why error
+	switch {
+	case c.State == store.StateClosed:
+		why = fmt.Errorf("case %s: %w", c.ID, ErrCaseClosed)
+	case a.Status != ActionHeld:
+		why = fmt.Errorf("action %s is %s: %w", a.ID, a.Status, ErrNotHeld)
+	}
+	if why != nil {
+		if ap.Status == "pending" {
+			_ = e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
+				e.now().UTC())
+		}
+		return ap, a, e.refusal(ctx, ap, who, why)
+	}
+	return ap, a, nil
+}
+
+// refusal records a refused approval attempt and returns the cause.
+func (e *Engine) refusal(ctx context.Context, ap guardrails.Approval, who guardrails.Principal,
+	cause error) error {
+	if err := e.record(ctx, &store.Step{
+		CaseID: ap.CaseID, Actor: who.Name, Kind: "approval_refused", Tool: ap.Tool,
+		Args: ap.Args, Decision: "refused", Status: "refused",
+		Summary: fmt.Sprintf("approval %s by %s refused: %v", ap.ID, who.Name, cause),
+	}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+func (e *Engine) expire(ctx context.Context, ap *guardrails.Approval, a *store.Action) {
+	now := e.now().UTC()
+	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "expired", "system", "expired", now); err != nil {
+		return
+	}
+	ap.Status = "expired"
+	a.Status, a.Error = ActionExpired, "approval expired at "+ap.ExpiresAt.String()
+	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
+		e.log.Error("marking action expired", "action_id", a.ID, "error", err)
+	}
+}
+
+func (e *Engine) resume(ctx context.Context, ap guardrails.Approval,
+	a store.Action) (ApprovalOutcome, error) {
+	out := ApprovalOutcome{Approval: ap, Action: a}
+	if fresh, err := e.cfg.Store.GetApproval(ctx, ap.ID); err == nil {
+		out.Approval = fresh
+	}
+	rep, err := e.Investigate(ctx, a.CaseID)
+	if err != nil {
+		return out, fmt.Errorf("resuming case %s: %w", a.CaseID, err)
+	}
+	out.Report = &rep
+	return out, nil
+}
+
+// ExpireApprovals marks every pending approval past its expiry as expired; its
+// action never runs. It returns how many expired.
+func (e *Engine) ExpireApprovals(ctx context.Context) (int, error) {
+	pending, err := e.cfg.Store.ListApprovals(ctx, "pending")
+	if err != nil {
+		return 0, fmt.Errorf("listing approvals: %w", err)
+	}
+	now, n := e.now().UTC(), 0
+	for _, ap := range pending {
+		if now.Before(ap.ExpiresAt) {
+			continue
+		}
+		a, err := e.cfg.Store.GetAction(ctx, ap.ActionID)
+		if err != nil {
+			return n, fmt.Errorf("loading action %s: %w", ap.ActionID, err)
+		}
+		e.expire(ctx, &ap, &a)
+		n++
+		if err := e.record(ctx, &store.Step{
+			CaseID: ap.CaseID, Actor: "system:expiry", Kind: "approval", Ref: a.Ref,
+			Tool: a.Tool, Decision: "expired", Status: ActionExpired,
+			Summary: fmt.Sprintf("approval %s for %s expired; the action will not run",
+				ap.ID, a.Tool),
+		}); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Resume finishes work a previous process left: actions marked running (the
+// process died between the tool call and its record) are decided again and
+// retried with their idempotency key, so the tool acts once (threat T9); cases
+// left investigating are investigated again. It returns the cases touched.
+func (e *Engine) Resume(ctx context.Context) ([]string, error) {
+	running, err := e.cfg.Store.ActionsByStatus(ctx, ActionRunning, ActionProposed)
+	if err != nil {
+		return nil, fmt.Errorf("listing unfinished actions: %w", err)
+	}
+	cases := map[string]bool{}
+	for _, a := range running {
+		a.Status = ActionProposed
+		if err := e.cfg.Store.UpdateAction(ctx, &a); err != nil {
+			return nil, fmt.Errorf("resetting action %s: %w", a.ID, err)
+		}
+		cases[a.CaseID] = true
+	}
+	open, err := e.cfg.Store.ListCases(ctx, store.CaseFilter{State: store.StateInvestigating})
+	if err != nil {
+		return nil, fmt.Errorf("listing open cases: %w", err)
+	}
+	for _, c := range open {
+		cases[c.ID] = true
+	}
+
+	ids := sortedKeys(cases)
+	for _, id := range ids {
+		if err := e.resumeCase(ctx, id); err != nil {
+			return ids, err
+		}
+	}
+	return ids, nil
+}
+
+// resumeCase retries the case's unfinished actions, then re-plans it.
+func (e *Engine) resumeCase(ctx context.Context, id string) error {
+	r, err := e.start(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := e.refreshSteps(ctx, r); err != nil {
+		return err
+	}
+	acts, err := e.cfg.Store.CaseActions(ctx, id)
+	if err != nil {
+		return fmt.Errorf("loading actions of %s: %w", id, err)
+	}
+	for _, a := range acts {
+		if a.Status != ActionProposed {
+			continue
+		}
+		spec, ok := e.cfg.Tools.Spec(a.Tool)
+		if !ok {
+			if err := e.refuse(ctx, &a, "unknown_tool: no tool named "+a.Tool); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := e.decideAndRun(ctx, r, &a, spec); err != nil {
+			return err
+		}
+	}
+	if err := e.cfg.Store.UpdateCase(ctx, &r.c); err != nil {
+		return fmt.Errorf("updating case %s: %w", id, err)
+	}
+	_, err = e.Investigate(ctx, id)
+	return err
+}

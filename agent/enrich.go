@@ -1,0 +1,226 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/conductor-sec/conductor/internal/finding"
+	"github.com/conductor-sec/conductor/internal/injection"
+	"github.com/conductor-sec/conductor/internal/score"
+	"github.com/conductor-sec/conductor/internal/store"
+)
+
+// Case flags the engine sets.
+const (
+	FlagSuspectedInjection = "suspected_injection"
+	FlagPlannerFallback    = "planner_fallback"
+	FlagBudgetExhausted    = "budget_exhausted"
+	FlagPolicyError        = "policy_error"
+	FlagTruncatedInput     = "truncated_input"
+)
+
+// intelKinds are the entity kinds worth an intelligence lookup.
+var intelKinds = map[finding.Kind]bool{
+	finding.KindIP: true, finding.KindDomain: true, finding.KindURL: true,
+	finding.KindHash: true, finding.KindEmail: true,
+}
+
+// enrich gathers context for a case, scores it and fills the case's derived
+// fields. It returns the view a planner sees, without steps.
+func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding) (*CaseView, error) {
+	v := &CaseView{Findings: fs, Entities: mergeEntities(fs), Tools: e.cfg.Tools.Specs()}
+	v.Enrichment = Enrichment{Assets: map[string]AssetFacts{}, Users: map[string]UserFacts{}}
+	e.lookupIntel(v)
+	e.lookupDirectory(v)
+
+	keys := make([]string, 0, len(v.Entities))
+	for _, o := range v.Entities {
+		keys = append(keys, string(o.Kind)+":"+strings.ToLower(o.Value))
+	}
+	related, err := e.cfg.Store.RelatedCases(ctx, c.ID, keys, 5)
+	if err != nil {
+		return nil, fmt.Errorf("finding related cases: %w", err)
+	}
+	for _, r := range related {
+		v.Enrichment.Related = append(v.Enrichment.Related, RelatedCase{
+			ID: r.CaseID, Title: r.Title, Verdict: r.Verdict, Shared: r.Shared,
+		})
+	}
+
+	applyFindings(c, fs)
+	if suspectedInjection(fs) {
+		addFlag(c, FlagSuspectedInjection)
+	}
+	res := score.Score(e.scoreInput(v))
+	c.Score, c.Confidence, c.Severity = res.Score, res.Confidence, res.Band
+	for _, f := range res.Factors {
+		v.Enrichment.Factors = append(v.Enrichment.Factors, ScoreFactor{
+			Name: f.Name, Weight: f.Weight, Points: f.Points, Detail: f.Detail,
+		})
+	}
+	c.ScoreFactors = mustJSON(v.Enrichment.Factors)
+	v.Case = caseInfo(c)
+	return v, nil
+}
+
+// mergeEntities returns the distinct observables of all findings, a structured
+// origin winning over a textual one for the same kind and value.
+func mergeEntities(fs []finding.Finding) []finding.Observable {
+	idx := map[string]int{}
+	var out []finding.Observable
+	for _, f := range fs {
+		for _, o := range f.Observables {
+			k := o.Key() + "\x00" + o.Role
+			if i, ok := idx[k]; ok {
+				if o.Origin == finding.OriginField {
+					out[i].Origin = finding.OriginField
+				}
+				continue
+			}
+			idx[k] = len(out)
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (e *Engine) lookupIntel(v *CaseView) {
+	if e.cfg.Intel == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, o := range v.Entities {
+		if !intelKinds[o.Kind] || seen[o.Key()] {
+			continue
+		}
+		seen[o.Key()] = true
+		v.Enrichment.Intel = append(v.Enrichment.Intel, e.cfg.Intel.Lookup(string(o.Kind), o.Value)...)
+	}
+}
+
+func (e *Engine) lookupDirectory(v *CaseView) {
+	d := e.cfg.Directory
+	if d == nil {
+		return
+	}
+	for _, o := range v.Entities {
+		switch o.Kind {
+		case finding.KindHost, finding.KindIP:
+			if a, ok := d.Asset(o.Value); ok {
+				v.Enrichment.Assets[a.Name] = a
+			}
+		case finding.KindUser, finding.KindEmail:
+			if u, ok := d.User(o.Value); ok {
+				v.Enrichment.Users[u.Name] = u
+			}
+		}
+	}
+}
+
+// applyFindings refreshes the case fields that come straight from findings.
+func applyFindings(c *store.Case, fs []finding.Finding) {
+	techs := map[string]bool{}
+	srcs := map[string]bool{}
+	for _, f := range fs {
+		for _, t := range f.Techniques {
+			techs[t] = true
+		}
+		srcs[f.Source] = true
+		if f.Truncated {
+			addFlag(c, FlagTruncatedInput)
+		}
+	}
+	c.Techniques = sortedKeys(techs)
+	c.Sources = sortedKeys(srcs)
+	c.FindingCount = len(fs)
+}
+
+// suspectedInjection scans the untrusted text of findings for instructions
+// aimed at the agent (threat T1). The text stays data either way; the flag
+// tightens the policy and tells the analyst.
+func suspectedInjection(fs []finding.Finding) bool {
+	for _, f := range fs {
+		texts := []string{f.Title, f.Description}
+		if f.Email != nil {
+			texts = append(texts, f.Email.Subject, f.Email.BodyText)
+		}
+		for _, t := range texts {
+			if injection.Suspicious(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (e *Engine) scoreInput(v *CaseView) score.Input {
+	in := score.Input{Findings: v.Findings}
+	for _, h := range v.Enrichment.Intel {
+		in.IntelHits = append(in.IntelHits, score.Hit{
+			Kind: h.Kind, Value: h.Value, Threat: h.Threat, Confidence: h.Confidence,
+		})
+	}
+	for _, a := range sortedAssets(v.Enrichment.Assets) {
+		in.Assets = append(in.Assets, score.AssetFact{
+			Name: a.Name, Criticality: a.Criticality, CrownJewel: a.CrownJewel,
+		})
+	}
+	for _, u := range sortedUsers(v.Enrichment.Users) {
+		in.Users = append(in.Users, score.UserFact{
+			Name: u.Name, Role: u.Role, VIP: u.VIP, BreakGlass: u.BreakGlass,
+		})
+	}
+	for _, r := range v.Enrichment.Related {
+		if r.Verdict == "malicious" {
+			in.RelatedMalicious++
+		}
+	}
+	return in
+}
+
+func caseInfo(c *store.Case) CaseInfo {
+	return CaseInfo{
+		ID: c.ID, Title: c.Title, State: c.State, Score: c.Score, Severity: c.Severity,
+		Confidence: c.Confidence, Verdict: c.Verdict, Techniques: c.Techniques,
+		Sources: c.Sources, Flags: c.Flags,
+	}
+}
+
+func addFlag(c *store.Case, flag string) {
+	if !slices.Contains(c.Flags, flag) {
+		c.Flags = append(c.Flags, flag)
+		sort.Strings(c.Flags)
+	}
+}
+
+func hasFlag(c *store.Case, flag string) bool { return slices.Contains(c.Flags, flag) }
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedAssets(m map[string]AssetFacts) []AssetFacts {
+	out := make([]AssetFacts, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func sortedUsers(m map[string]UserFacts) []UserFacts {
+	out := make([]UserFacts, 0, len(m))
+	for _, u := range m {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}

@@ -1,0 +1,81 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/conductor-sec/conductor/internal/finding"
+	"github.com/conductor-sec/conductor/internal/store"
+)
+
+// Ingested says where one finding went.
+type Ingested struct {
+	FindingID string `json:"finding_id"`
+	CaseID    string `json:"case_id"`
+	NewCase   bool   `json:"new_case"`
+	Duplicate bool   `json:"duplicate"`
+	Count     int    `json:"count"`
+}
+
+// correlationKinds are the entity kinds that join findings into one case.
+// Processes and file names are too common across unrelated incidents.
+var correlationKinds = map[finding.Kind]bool{
+	finding.KindIP: true, finding.KindDomain: true, finding.KindURL: true,
+	finding.KindHash: true, finding.KindEmail: true, finding.KindUser: true,
+	finding.KindHost: true,
+}
+
+// Ingest stores findings and correlates them into cases in one durable batch:
+// exact duplicates raise a count, findings sharing an entity with an open case
+// within the window join it, the rest open new cases.
+func (e *Engine) Ingest(ctx context.Context, fs []finding.Finding) ([]Ingested, error) {
+	items := make([]store.CorrelateItem, len(fs))
+	for i := range fs {
+		items[i] = store.CorrelateItem{Finding: fs[i], Keys: e.correlationKeys(&fs[i])}
+	}
+
+	out, err := e.cfg.Store.Correlate(ctx, items, store.CorrelateOptions{
+		Window: e.cfg.Window,
+		Now:    e.now().UTC(),
+		Actor:  "system:ingest",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingesting %d findings: %w", len(fs), err)
+	}
+
+	res := make([]Ingested, len(out))
+	for i, a := range out {
+		res[i] = Ingested{
+			FindingID: a.FindingID, CaseID: a.CaseID, NewCase: a.NewCase,
+			Duplicate: a.Duplicate, Count: a.Count,
+		}
+	}
+	return res, nil
+}
+
+// correlationKeys picks the entities that may join this finding to a case.
+// Addresses of the organisation's own mail domain and recipients are left out:
+// every e-mail shares them, so they would glue unrelated cases together.
+func (e *Engine) correlationKeys(f *finding.Finding) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, o := range f.Observables {
+		if !correlationKinds[o.Kind] || o.Role == "recipient" {
+			continue
+		}
+		if o.Kind == finding.KindDomain && e.internalDomain(o.Value) {
+			continue
+		}
+		k := string(o.Kind) + ":" + strings.ToLower(o.Value)
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func (e *Engine) internalDomain(d string) bool {
+	return e.cfg.Directory != nil && e.cfg.Directory.IsInternalDomain(d)
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/user"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conductor-sec/conductor/guardrails"
+	"github.com/conductor-sec/conductor/internal/report"
+)
+
+// identity is who runs a command that decides something. On the CLI the
+// operator of the machine is trusted to say their name and role; the API
+// authenticates them instead.
+type identity struct {
+	name string
+	role string
+}
+
+func (i *identity) flags(cmd *cobra.Command) {
+	def := os.Getenv("CONDUCTOR_USER")
+	if def == "" {
+		if u, err := user.Current(); err == nil {
+			def = u.Username
+		}
+	}
+	cmd.Flags().StringVar(&i.name, "as", def, "your analyst name")
+	cmd.Flags().StringVar(&i.role, "role", "analyst", "your role: analyst, lead or admin")
+}
+
+func (i identity) principal() guardrails.Principal {
+	return guardrails.Principal{Name: "analyst:" + i.name, Role: i.role}
+}
+
+func newApprovalsCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	var status string
+	cmd := &cobra.Command{
+		Use:   "approvals",
+		Short: "List approval requests (pending by default)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			if _, err := a.Engine.ExpireApprovals(cmd.Context()); err != nil {
+				return err
+			}
+			aps, err := a.Store.ListApprovals(cmd.Context(), status)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(aps)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tCASE\tSTATUS\tROLE\tTOOL\tARGS\tEXPIRES\tWHY")
+			for _, ap := range aps {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ap.ID, ap.CaseID, ap.Status,
+					ap.ApproverRole, ap.Tool, report.Clean(string(ap.Args)),
+					ap.ExpiresAt.Format(time.RFC3339), report.Clean(firstReason(ap.Reasons)))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&status, "status", "pending",
+		"pending, approved, rejected, expired, used, void, or empty for all")
+	return cmd
+}
+
+func firstReason(rs []string) string {
+	if len(rs) == 0 {
+		return ""
+	}
+	return trim(rs[0], 70)
+}
+
+func newApproveCmd(g *globals, approve bool) *cobra.Command {
+	var note string
+	var asJSON bool
+	var who identity
+	use, short := "approve ID", "Approve a held action: it runs once and the case resumes"
+	if !approve {
+		use, short = "reject ID", "Reject a held action: it never runs and the case resumes"
+	}
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			decide := a.Engine.Approve
+			if !approve {
+				decide = a.Engine.Reject
+			}
+			out, err := decide(cmd.Context(), args[0], who.principal(), note)
+			if err != nil {
+				return fmt.Errorf("%s refused: %w", args[0], err)
+			}
+			if asJSON {
+				return json.NewEncoder(cmd.OutOrStdout()).Encode(out)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s %s: %s %s is %s\n", out.Approval.ID,
+				out.Approval.Status, out.Action.Tool, report.Clean(string(out.Action.Args)),
+				out.Action.Status)
+			if out.Report != nil {
+				r := out.Report
+				fmt.Fprintf(cmd.OutOrStdout(), "%s resumed: state %s, verdict %s\n",
+					r.Case.ID, r.Case.State, r.Case.Verdict)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "why")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	who.flags(cmd)
+	return cmd
+}

@@ -1,0 +1,103 @@
+package guardrails
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// roleRank orders the human roles: a role satisfies every role ranked at or
+// below it (lead satisfies analyst, admin satisfies all). Agents rank nowhere.
+var roleRank = map[string]int{"analyst": 1, "lead": 2, "admin": 3}
+
+// satisfies reports whether role have may approve what needs role need. An
+// unknown need is met only by an admin, so a malformed approval stays safe.
+func satisfies(have, need string) bool {
+	n, ok := roleRank[need]
+	if !ok {
+		n = roleRank["admin"]
+	}
+	return roleRank[have] >= n
+}
+
+// CheckApproval validates approver's decision on the held action a, presented
+// for calling tool with args on case caseID at time now, and returns a
+// [Permit] for exactly that call (T8). It refuses, with an error wrapping the
+// matching sentinel, an approval that is no longer pending ([ErrApprovalUsed]),
+// has lapsed ([ErrApprovalExpired]), is for another call ([ErrApprovalScope]),
+// is approved by its requester ([ErrSelfApproval]) or by a principal whose
+// role falls short ([ErrApproverRole]). Agents and MCP clients never approve.
+func CheckApproval(a Approval, approver Principal, tool string, args json.RawMessage,
+	caseID string, now time.Time) (Permit, error) {
+	if err := checkState(a, now); err != nil {
+		return Permit{}, err
+	}
+
+	if err := checkScope(a, tool, args, caseID); err != nil {
+		return Permit{}, err
+	}
+
+	if err := checkApprover(a, approver); err != nil {
+		return Permit{}, err
+	}
+
+	p, err := issuePermit(tool, args, caseID, a.ID)
+	if err != nil {
+		return Permit{}, fmt.Errorf("approval %s: %w", a.ID, err)
+	}
+	return p, nil
+}
+
+func checkState(a Approval, now time.Time) error {
+	switch {
+	case a.Status == "expired":
+		return fmt.Errorf("approval %s: %w", a.ID, ErrApprovalExpired)
+	case a.Status != "pending":
+		return fmt.Errorf("approval %s is %q: %w", a.ID, a.Status, ErrApprovalUsed)
+	case a.ExpiresAt.IsZero() || now.After(a.ExpiresAt):
+		// A missing expiry is treated as lapsed: approvals never live forever.
+		return fmt.Errorf("approval %s lapsed at %s: %w",
+			a.ID, a.ExpiresAt.Format(time.RFC3339), ErrApprovalExpired)
+	}
+	return nil
+}
+
+func checkScope(a Approval, tool string, args json.RawMessage, caseID string) error {
+	if tool != a.Tool || caseID != a.CaseID {
+		return fmt.Errorf("approval %s is for %s on case %s, not %s on case %s: %w",
+			a.ID, a.Tool, a.CaseID, tool, caseID, ErrApprovalScope)
+	}
+
+	want := a.ArgsDigest
+	if want == "" && len(a.Args) > 0 {
+		d, err := DigestArgs(a.Args)
+		if err != nil {
+			return fmt.Errorf("approval %s: %w: %w", a.ID, ErrApprovalScope, err)
+		}
+		want = d
+	}
+
+	got, err := DigestArgs(args)
+	if err != nil || want == "" || got != want {
+		return fmt.Errorf("approval %s is for other arguments: %w", a.ID, ErrApprovalScope)
+	}
+	return nil
+}
+
+func checkApprover(a Approval, approver Principal) error {
+	if approver.Name == "" || strings.HasPrefix(approver.Name, "agent:") ||
+		strings.HasPrefix(approver.Name, "mcp:") {
+		return fmt.Errorf("approver %q is not a person: %w", approver.Name, ErrApproverRole)
+	}
+
+	if approver.Name == a.RequestedBy {
+		return fmt.Errorf("approver %s: %w", approver.Name, ErrSelfApproval)
+	}
+
+	if !satisfies(approver.Role, a.ApproverRole) {
+		return fmt.Errorf("approver %s is %q, approval needs %q: %w",
+			approver.Name, approver.Role, a.ApproverRole, ErrApproverRole)
+	}
+	return nil
+}

@@ -1,0 +1,85 @@
+package email
+
+import (
+	"github.com/conductor-sec/conductor/internal/redact"
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+)
+
+const bodyCutMarker = "\n[body truncated]"
+
+// readParts visits every leaf of the MIME tree: text and HTML parts give links
+// and tell whether a plain-text body exists; attachments are measured and
+// hashed.
+func (a *analysis) readParts() {
+	var textAttachments []textAttachment
+	for _, p := range leaves(a.msg.env.Root) {
+		attached := isAttachment(p)
+		a.scanPart(p, attached)
+		if !attached {
+			continue
+		}
+		if strings.HasPrefix(p.ContentType, "text/") {
+			textAttachments = append(textAttachments, textAttachment{len(a.mail.Attachments), p})
+		}
+		a.mail.Attachments = append(a.mail.Attachments, describeAttachment(p, p.Content))
+	}
+
+	a.rehashText(textAttachments)
+	a.mail.URLs = a.links.urls
+	if a.links.dropped {
+		a.defect("more than 500 links, the rest were dropped")
+	}
+}
+
+// scanPart pulls links from every part that is text: plain, HTML (body or
+// attached) and calendar invitations, which carry links in their description.
+func (a *analysis) scanPart(p *enmime.Part, attached bool) {
+	switch p.ContentType {
+	case "text/html":
+		a.anchors = append(a.anchors, scanHTML(string(p.Content), &a.links)...)
+		if !attached && strings.TrimSpace(string(p.Content)) != "" {
+			a.hasHTML = true
+		}
+	case "text/plain", "":
+		scanText(string(p.Content), &a.links)
+		if !attached && strings.TrimSpace(string(p.Content)) != "" {
+			a.hasPlain = true
+		}
+	case "text/calendar", "application/ics":
+		scanText(string(p.Content), &a.links)
+	}
+}
+
+// isAttachment follows what mail clients show as a file: a part with
+// disposition attachment, or one that carries a filename or name parameter
+// whatever its disposition.
+func isAttachment(p *enmime.Part) bool {
+	return strings.EqualFold(p.Disposition, "attachment") || p.FileName != ""
+}
+
+func isMultipart(contentType string) bool {
+	return strings.HasPrefix(contentType, "multipart/")
+}
+
+// leaves lists the parts without children, depth first.
+func leaves(root *enmime.Part) []*enmime.Part {
+	if root == nil {
+		return nil
+	}
+	return root.DepthMatchAll(func(p *enmime.Part) bool {
+		return p.FirstChild == nil
+	})
+}
+
+// readBodyText keeps the plain text enmime chose (or its text rendering of the
+// HTML), cleaned and capped.
+func (a *analysis) readBodyText() {
+	text := cleanText(a.msg.env.Text)
+	if len(text) > maxBodyBytes {
+		text = cutBytes(text, maxBodyBytes) + bodyCutMarker
+		a.defect("body text cut at 16384 bytes")
+	}
+	a.mail.BodyText = redact.String(text)
+}

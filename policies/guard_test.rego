@@ -1,0 +1,164 @@
+# Tests for guard.rego: how the rule sets combine into one decision. The
+# fixtures here are shared by every *_test.rego in this folder.
+package conductor.guard_test
+
+import data.conductor.guard
+
+workstation := {
+	"arg": "host",
+	"kind": "host",
+	"value": "ws-042",
+	"known": true,
+	"asset_type": "workstation",
+	"criticality": "medium",
+}
+
+# isolation is a routine, confident containment that the policy allows.
+isolation := {
+	"id": "ACT-1",
+	"tool": "edr.isolate_host",
+	"args": {"host": "ws-042"},
+	"risk": "containment",
+	"reversible": true,
+	"actor": "agent:playbook",
+	"case": {"id": "CASE-1", "score": 80, "confidence": 0.9},
+	"targets": [workstation],
+	"provenance": {"host": "case_entity"},
+	"recent": {"same_tool_case": 0, "same_tool_window": 0, "window_seconds": 3600},
+	"time": "2025-06-01T10:00:00Z",
+}
+
+lookup := {
+	"id": "ACT-2",
+	"tool": "intel.lookup",
+	"args": {"value": "203.0.113.7"},
+	"risk": "read_only",
+	"reversible": true,
+	"actor": "agent:llm",
+	"case": {"id": "CASE-1", "score": 80, "confidence": 0.2},
+	"provenance": {"value": "untrusted_text"},
+	"recent": {"same_tool_case": 50, "same_tool_window": 500, "window_seconds": 3600},
+	"time": "2025-06-01T10:00:00Z",
+}
+
+ticket := {
+	"id": "ACT-3",
+	"tool": "ticket.create",
+	"args": {"title": "Phishing wave", "body": "Three users clicked."},
+	"risk": "write",
+	"reversible": true,
+	"actor": "agent:playbook",
+	"case": {"id": "CASE-1", "score": 40, "confidence": 0.5},
+	"provenance": {"title": "planner", "body": "planner"},
+	"recent": {"same_tool_case": 0, "same_tool_window": 0, "window_seconds": 3600},
+	"time": "2025-06-01T10:00:00Z",
+}
+
+# patched deep-merges patch into a fixture; arrays in patch replace the fixture's.
+patched(fixture, patch) := object.union(fixture, patch)
+
+outcome(req) := d.outcome if {
+	d := guard.decision with input as req
+}
+
+test_routine_isolation_allowed if {
+	d := guard.decision with input as isolation
+	d.outcome == "allow"
+	d.reasons == ["reversible containment at confidence 0.9 (threshold 0.7)"]
+	d.approver_role == ""
+	d.ttl_seconds == 0
+}
+
+test_read_only_allowed_whatever_else_holds if {
+	d := guard.decision with input as lookup
+		with data.conductor.config.kill_switch as true
+	d == {"outcome": "allow", "reasons": ["read-only tool"], "approver_role": "", "ttl_seconds": 0}
+}
+
+test_read_only_allowed_with_wildcard_argument if {
+	outcome(patched(lookup, {"args": {"value": "*"}})) == "allow"
+}
+
+test_write_allowed if {
+	d := guard.decision with input as ticket
+	d.outcome == "allow"
+	d.reasons == ["write tool: it records or communicates, the estate is unchanged"]
+}
+
+test_unknown_risk_denied if {
+	d := guard.decision with input as patched(isolation, {"risk": "catastrophic"})
+	d.outcome == "deny"
+	d.reasons == [`risk class "catastrophic" is unknown`]
+}
+
+test_missing_risk_denied if {
+	d := guard.decision with input as object.remove(isolation, ["risk"])
+	d.outcome == "deny"
+	d.reasons == [`risk class "" is unknown`]
+}
+
+test_empty_input_denied if {
+	outcome({}) == "deny"
+}
+
+test_deny_beats_hold if {
+	req := patched(isolation, {
+		"case": {"confidence": 0.1},
+		"targets": [object.union(workstation, {"value": "*"})],
+	})
+	d := guard.decision with input as req
+	d.outcome == "deny"
+	d.reasons == [`target host "*" is a wildcard, not one entity`]
+}
+
+test_hold_takes_strictest_role if {
+	req := patched(isolation, {
+		"case": {"confidence": 0.5},
+		"targets": [object.union(workstation, {"asset_type": "server"})],
+	})
+	d := guard.decision with input as req
+	d.outcome == "needs_approval"
+	d.approver_role == "lead"
+	d.ttl_seconds == 3600
+	d.reasons == [
+		"case confidence 0.5 is below the containment threshold 0.7",
+		`host "ws-042" is a server, not a routine workstation`,
+	]
+}
+
+test_routine_hold_goes_to_analyst if {
+	d := guard.decision with input as patched(isolation, {"case": {"confidence": 0.5}})
+	d.outcome == "needs_approval"
+	d.approver_role == "analyst"
+	d.ttl_seconds == 14400
+}
+
+test_roles_and_ttls_come_from_data if {
+	d := guard.decision with input as patched(isolation, {"case": {"confidence": 0.5}})
+		with data.conductor.config.approver_roles as {"routine": "lead", "sensitive": "admin"}
+		with data.conductor.config.approval_ttl_seconds as {"lead": 600}
+	d.approver_role == "lead"
+	d.ttl_seconds == 600
+}
+
+test_missing_config_holds_changes if {
+	d := guard.decision with input as isolation with data.conductor.config as {}
+	d.outcome == "needs_approval"
+	d.approver_role == "lead"
+	"policy data lacks conductor.config.protected_networks" in d.reasons
+}
+
+test_missing_config_keeps_read_only if {
+	d := guard.decision with input as lookup with data.conductor.config as {}
+	d.outcome == "allow"
+}
+
+test_nothing_allows_means_lead_hold if {
+	d := guard.decision with input as ticket with guard.allow_reasons as set()
+	d == {
+		"outcome": "needs_approval",
+		"reasons": ["no rule allows this action on its own"],
+		"approver_role": "lead",
+		"ttl_seconds": 3600,
+	}
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: formatting, vet, the Go tests with
+# the race detector, the Rego policy tests with the stock OPA CLI, and the
+# playbook planner's eval gate. CI (.ci/run) calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export GOFLAGS="${GOFLAGS:--buildvcs=false}"
+OPA_VERSION=v1.22.4
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "go mod tidy -diff"
+go mod tidy -diff
+
+step "opa test policies/ (stock OPA CLI $OPA_VERSION)"
+opa_bin="$(go env GOPATH)/bin/opa"
+if ! "$opa_bin" version 2>/dev/null | grep -q "${OPA_VERSION#v}"; then
+  go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+fi
+"$opa_bin" test policies/ -v --format pretty | tail -n 5
+
+step "go test -race"
+go test -race -shuffle=on -count=1 -timeout 30m ./...
