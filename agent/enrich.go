@@ -33,6 +33,7 @@ var intelKinds = map[finding.Kind]bool{
 func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding) (*CaseView, error) {
 	v := &CaseView{Findings: fs, Entities: mergeEntities(fs), Tools: e.cfg.Tools.Specs()}
 	v.Enrichment = Enrichment{Assets: map[string]AssetFacts{}, Users: map[string]UserFacts{}}
+	e.resolveHosts(v)
 	e.lookupIntel(v)
 	e.lookupDirectory(v)
 
@@ -85,6 +86,29 @@ func mergeEntities(fs []finding.Finding) []finding.Observable {
 		}
 	}
 	return out
+}
+
+// resolveHosts names the host behind each internal source address the
+// inventory knows, so a network alert about 10.10.1.42 becomes a case about
+// WS-0142. Only sources: a destination inside is usually a server the host
+// talked to (the DNS resolver, a file share), not the compromised machine.
+func (e *Engine) resolveHosts(v *CaseView) {
+	d := e.cfg.Directory
+	if d == nil {
+		return
+	}
+	var add []finding.Observable
+	for _, o := range v.Entities {
+		if o.Kind != finding.KindIP || o.Role != "src" || !d.IsInternalIP(o.Value) {
+			continue
+		}
+		if a, ok := d.Asset(o.Value); ok {
+			add = append(add, finding.Observable{
+				Kind: finding.KindHost, Value: a.Name, Role: "src", Origin: o.Origin,
+			})
+		}
+	}
+	v.Entities = mergeEntities([]finding.Finding{{Observables: append(v.Entities, add...)}})
 }
 
 func (e *Engine) lookupIntel(v *CaseView) {

@@ -79,11 +79,21 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 					true, a.Type, a.Criticality, a.CrownJewel
 			}
 		}
-	case "user", "email":
+	case "user":
 		if d != nil {
 			if u, ok := d.User(value); ok {
 				t.Known, t.Role, t.VIP, t.BreakGlass = true, u.Role, u.VIP, u.BreakGlass
 			}
+		}
+	case "email":
+		// An outside sender is known as what it is: an address. A mailbox of
+		// the organisation carries its owner's facts.
+		t.Known = strings.Count(value, "@") == 1
+		if d != nil {
+			if u, ok := d.User(value); ok {
+				t.Role, t.VIP, t.BreakGlass = u.Role, u.VIP, u.BreakGlass
+			}
+			t.Internal = d.IsInternalDomain(value[strings.LastIndex(value, "@")+1:])
 		}
 	case "ip":
 		t.Known = true

@@ -26,13 +26,13 @@ test_kill_switch_holds_every_change if {
 	}
 }
 
-test_kill_switch_off_by_default if {
+test_kill_switch_off_lets_writes_run if {
 	outcome(ticket) == "allow"
 }
 
 test_irreversible_destructive_by_agents_denied if {
 	every who in ["agent:playbook", "agent:llm", "mcp:claude-desktop"] {
-		d := guard.decision with input as patched(reset, {"actor": who})
+		d := decide(patched(reset, {"actor": who}))
 		d.outcome == "deny"
 		d.reasons == [sprintf("irreversible destructive action by %s: agents never run one", [who])]
 	}
@@ -40,7 +40,7 @@ test_irreversible_destructive_by_agents_denied if {
 
 test_irreversible_destructive_by_analyst_held_for_lead if {
 	req := patched(reset, {"actor": "analyst:alice", "actor_role": "analyst"})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	d.reasons == ["irreversible destructive action: a lead must approve it"]
@@ -51,14 +51,14 @@ test_analyst_without_role_counts_as_agent if {
 }
 
 test_reversible_destructive_never_on_its_own if {
-	d := guard.decision with input as patched(reset, {"reversible": true})
+	d := decide(patched(reset, {"reversible": true}))
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	d.reasons == ["destructive action: never runs on its own"]
 }
 
 test_mcp_containment_held if {
-	d := guard.decision with input as patched(isolation, {"actor": "mcp:ide"})
+	d := decide(patched(isolation, {"actor": "mcp:ide"}))
 	d.outcome == "needs_approval"
 	d.reasons == [`MCP client mcp:ide: containment always needs approval`]
 }
@@ -69,14 +69,14 @@ test_mcp_write_allowed if {
 
 test_unknown_actor_denied if {
 	every who in ["", "root", "system:cron", "Agent:llm"] {
-		d := guard.decision with input as patched(ticket, {"actor": who})
+		d := decide(patched(ticket, {"actor": who}))
 		d.outcome == "deny"
 		d.reasons == [sprintf("actor %q is not analyst:, agent: or mcp:", [who])]
 	}
 }
 
 test_suspected_injection_holds_containment if {
-	d := guard.decision with input as patched(isolation, {"case": {"suspected_injection": true}})
+	d := decide(patched(isolation, {"case": {"suspected_injection": true}}))
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	d.reasons == ["case is flagged as a suspected prompt injection"]

@@ -1,8 +1,6 @@
 # Tests for blast_radius.rego: limits on bursts of the same containment (T4).
 package conductor.guard_test
 
-import data.conductor.guard
-
 with_recent(case_count, window_count) := patched(isolation, {"recent": {
 	"same_tool_case": case_count,
 	"same_tool_window": window_count,
@@ -13,19 +11,19 @@ test_under_limits_allowed if {
 }
 
 test_per_case_limit_held if {
-	d := guard.decision with input as with_recent(3, 3)
+	d := decide(with_recent(3, 3))
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	d.reasons == ["3 edr.isolate_host actions already on this case reach the per-case limit of 3"]
 }
 
 test_global_limit_held if {
-	d := guard.decision with input as with_recent(0, 10)
+	d := decide(with_recent(0, 10))
 	d.reasons == ["10 edr.isolate_host actions in the last 3600s reach the global limit of 10"]
 }
 
 test_limits_from_data if {
-	d := guard.decision with input as with_recent(3, 3)
+	d := decide(with_recent(3, 3))
 		with data.conductor.config.blast_radius as {"per_case": 5, "global": 50}
 	d.outcome == "allow"
 }

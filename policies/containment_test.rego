@@ -2,8 +2,6 @@
 # contained on their own, and at what confidence.
 package conductor.guard_test
 
-import data.conductor.guard
-
 with_host(patch) := patched(isolation, {"targets": [object.union(workstation, patch)]})
 
 account := {"arg": "user", "kind": "user", "value": "jdoe", "known": true, "role": "employee"}
@@ -18,7 +16,7 @@ disable := patched(isolation, {
 with_user(patch) := patched(disable, {"targets": [object.union(account, patch)]})
 
 held_for_lead(req, reason) if {
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	reason in d.reasons
@@ -30,14 +28,14 @@ test_laptop_allowed if {
 
 test_confidence_threshold if {
 	outcome(patched(isolation, {"case": {"confidence": 0.7}})) == "allow"
-	d := guard.decision with input as patched(isolation, {"case": {"confidence": 0.69}})
+	d := decide(patched(isolation, {"case": {"confidence": 0.69}}))
 	d.outcome == "needs_approval"
 	d.approver_role == "analyst"
 	d.reasons == ["case confidence 0.69 is below the containment threshold 0.7"]
 }
 
 test_confidence_threshold_from_data if {
-	d := guard.decision with input as isolation
+	d := decide(isolation)
 		with data.conductor.config.containment_min_confidence as 0.95
 	d.outcome == "needs_approval"
 }
@@ -74,7 +72,7 @@ test_domain_controller_never_on_its_own if {
 			"actor": who,
 			"case": {"confidence": 1},
 		})
-		d := guard.decision with input as req
+		d := decide(req)
 		d.outcome == "needs_approval"
 		d.approver_role == "lead"
 		`host "dc01" is a domain controller` in d.reasons
@@ -98,7 +96,7 @@ test_sensitive_accounts_held_for_lead if {
 # T5: agents never disable the break-glass account; a human needs a lead.
 test_break_glass_denied_for_agents if {
 	req := with_user({"value": "bg-admin", "break_glass": true, "role": "admin"})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "deny"
 	d.reasons == [`account "bg-admin" is a break-glass account: agents never touch it`]
 }

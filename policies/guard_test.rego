@@ -57,12 +57,17 @@ ticket := {
 # patched deep-merges patch into a fixture; arrays in patch replace the fixture's.
 patched(fixture, patch) := object.union(fixture, patch)
 
-outcome(req) := d.outcome if {
-	d := guard.decision with input as req
+# decide evaluates the policy with the kill switch off, whatever data.json
+# says: flipping the switch in an emergency must not make these tests fail and
+# the guard refuse the change.
+decide(req) := d if {
+	d := guard.decision with input as req with data.conductor.config.kill_switch as false
 }
 
+outcome(req) := decide(req).outcome
+
 test_routine_isolation_allowed if {
-	d := guard.decision with input as isolation
+	d := decide(isolation)
 	d.outcome == "allow"
 	d.reasons == ["reversible containment at confidence 0.9 (threshold 0.7)"]
 	d.approver_role == ""
@@ -70,7 +75,7 @@ test_routine_isolation_allowed if {
 }
 
 test_read_only_allowed_whatever_else_holds if {
-	d := guard.decision with input as lookup
+	d := decide(lookup)
 		with data.conductor.config.kill_switch as true
 	d == {"outcome": "allow", "reasons": ["read-only tool"], "approver_role": "", "ttl_seconds": 0}
 }
@@ -80,19 +85,19 @@ test_read_only_allowed_with_wildcard_argument if {
 }
 
 test_write_allowed if {
-	d := guard.decision with input as ticket
+	d := decide(ticket)
 	d.outcome == "allow"
 	d.reasons == ["write tool: it records or communicates, the estate is unchanged"]
 }
 
 test_unknown_risk_denied if {
-	d := guard.decision with input as patched(isolation, {"risk": "catastrophic"})
+	d := decide(patched(isolation, {"risk": "catastrophic"}))
 	d.outcome == "deny"
 	d.reasons == [`risk class "catastrophic" is unknown`]
 }
 
 test_missing_risk_denied if {
-	d := guard.decision with input as object.remove(isolation, ["risk"])
+	d := decide(object.remove(isolation, ["risk"]))
 	d.outcome == "deny"
 	d.reasons == [`risk class "" is unknown`]
 }
@@ -106,7 +111,7 @@ test_deny_beats_hold if {
 		"case": {"confidence": 0.1},
 		"targets": [object.union(workstation, {"value": "*"})],
 	})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "deny"
 	d.reasons == [`target host "*" is a wildcard, not one entity`]
 }
@@ -116,7 +121,7 @@ test_hold_takes_strictest_role if {
 		"case": {"confidence": 0.5},
 		"targets": [object.union(workstation, {"asset_type": "server"})],
 	})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	d.ttl_seconds == 3600
@@ -127,14 +132,14 @@ test_hold_takes_strictest_role if {
 }
 
 test_routine_hold_goes_to_analyst if {
-	d := guard.decision with input as patched(isolation, {"case": {"confidence": 0.5}})
+	d := decide(patched(isolation, {"case": {"confidence": 0.5}}))
 	d.outcome == "needs_approval"
 	d.approver_role == "analyst"
 	d.ttl_seconds == 14400
 }
 
 test_roles_and_ttls_come_from_data if {
-	d := guard.decision with input as patched(isolation, {"case": {"confidence": 0.5}})
+	d := decide(patched(isolation, {"case": {"confidence": 0.5}}))
 		with data.conductor.config.approver_roles as {"routine": "lead", "sensitive": "admin"}
 		with data.conductor.config.approval_ttl_seconds as {"lead": 600}
 	d.approver_role == "lead"
@@ -142,19 +147,19 @@ test_roles_and_ttls_come_from_data if {
 }
 
 test_missing_config_holds_changes if {
-	d := guard.decision with input as isolation with data.conductor.config as {}
+	d := decide(isolation) with data.conductor.config as {}
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	"policy data lacks conductor.config.protected_networks" in d.reasons
 }
 
 test_missing_config_keeps_read_only if {
-	d := guard.decision with input as lookup with data.conductor.config as {}
+	d := decide(lookup) with data.conductor.config as {}
 	d.outcome == "allow"
 }
 
 test_nothing_allows_means_lead_hold if {
-	d := guard.decision with input as ticket with guard.allow_reasons as set()
+	d := decide(ticket) with guard.allow_reasons as set()
 	d == {
 		"outcome": "needs_approval",
 		"reasons": ["no rule allows this action on its own"],

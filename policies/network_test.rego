@@ -1,8 +1,6 @@
 # Tests for network.rego: what a block may name (T3).
 package conductor.guard_test
 
-import data.conductor.guard
-
 block_ip(value) := patched(isolation, {
 	"tool": "firewall.block_ip",
 	"args": {"ip": value},
@@ -18,7 +16,7 @@ block_domain(value) := patched(isolation, {
 })
 
 denied_because(req, reason) if {
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "deny"
 	reason in d.reasons
 }
@@ -65,7 +63,7 @@ test_broad_networks_denied if {
 }
 
 test_prefix_limit_from_data if {
-	d := guard.decision with input as block_ip("198.51.100.0/24")
+	d := decide(block_ip("198.51.100.0/24"))
 		with data.conductor.config.block_min_prefix as {"ipv4": 28, "ipv6": 64}
 	d.outcome == "deny"
 }
@@ -79,7 +77,7 @@ test_internal_flag_denied if {
 	req := patched(block_ip("203.0.113.7"), {"targets": [{
 		"arg": "ip", "kind": "ip", "value": "203.0.113.7", "known": true, "internal": true,
 	}]})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.reasons == [`ip "203.0.113.7" is internal`]
 }
 

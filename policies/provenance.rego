@@ -30,9 +30,11 @@ hold contains routine(sprintf("argument %s has unknown provenance %q", [name, sr
 	not src in trusted_sources
 }
 
+# Every argument that names a target of an estate-changing action must say
+# where it came from; other parameters (a duration, a reason) name nothing.
 hold contains routine(sprintf("argument %s has no recorded provenance", [name])) if {
 	changes_estate
-	some name, _ in object.get(input, "args", {})
-	not name in free_text_args
+	some t in targets
+	name := t.arg
 	not provenance[name]
 }

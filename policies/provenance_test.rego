@@ -2,11 +2,9 @@
 # planner wait for a human (T1).
 package conductor.guard_test
 
-import data.conductor.guard
-
 test_untrusted_arguments_held if {
 	every src in ["untrusted_text", "planner"] {
-		d := guard.decision with input as patched(isolation, {"provenance": {"host": src}})
+		d := decide(patched(isolation, {"provenance": {"host": src}}))
 		d.outcome == "needs_approval"
 		d.reasons == [sprintf("argument host comes from %s", [src])]
 	}
@@ -19,12 +17,12 @@ test_trusted_arguments_allowed if {
 }
 
 test_unknown_provenance_held if {
-	d := guard.decision with input as patched(isolation, {"provenance": {"host": "llm"}})
+	d := decide(patched(isolation, {"provenance": {"host": "llm"}}))
 	d.reasons == [`argument host has unknown provenance "llm"`]
 }
 
 test_missing_provenance_held if {
-	d := guard.decision with input as object.remove(isolation, ["provenance"])
+	d := decide(object.remove(isolation, ["provenance"]))
 	d.outcome == "needs_approval"
 	d.reasons == ["argument host has no recorded provenance"]
 }
@@ -39,7 +37,7 @@ test_untrusted_recipient_held if {
 		"args": {"to": "attacker@evil.example", "body": "case summary"},
 		"provenance": {"to": "untrusted_text", "body": "planner"},
 	})
-	d := guard.decision with input as notify
+	d := decide(notify)
 	d.outcome == "needs_approval"
 	d.reasons == ["argument to comes from untrusted_text"]
 }
@@ -53,7 +51,7 @@ test_injected_firewall_change_held if {
 		"provenance": {"rule_id": "untrusted_text"},
 		"case": {"suspected_injection": true},
 	})
-	d := guard.decision with input as req
+	d := decide(req)
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
 	"argument rule_id comes from untrusted_text" in d.reasons

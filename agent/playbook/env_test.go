@@ -41,6 +41,9 @@ func TestEnvFunctions(t *testing.T) {
 			Output: json.RawMessage(`{"matches":[{"confidence":40},{"confidence":75}]}`)},
 		{Ref: "isolate/WORKSTATION5", Tool: "edr.isolate_host", Status: statusExecuted,
 			Output: json.RawMessage(`{"isolated":true}`)},
+		{Ref: "lookup-ip/192.0.2.10", Tool: "intel.lookup", Status: statusExecuted,
+			Args:   json.RawMessage(`{"kind":"ip","value":"192.0.2.10"}`),
+			Output: json.RawMessage(`{"matches":[{"confidence":95,"expired":true}]}`)},
 	}
 
 	tests := []struct {
@@ -81,6 +84,7 @@ func TestEnvFunctions(t *testing.T) {
 		{ep, `output("hunt/WORKSTATION6") == nil`, true},
 		{ep, `len(outputs("hunt"))`, 1},
 		{ep, `intel("192.0.2.9")`, 75},
+		{ep, `intel("192.0.2.10")`, 0},
 		{ep, `intel_max()`, 75},
 		{ep, `has_tool("edr.isolate_host")`, true},
 		{ep, `case.score`, 78},

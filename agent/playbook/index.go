@@ -116,10 +116,14 @@ func (ix *index) addLookup(st *agent.StepView) {
 
 // maxConfidence finds the highest "confidence" number anywhere in a tool's
 // output, so the planner does not depend on one connector's exact layout.
+// Matches marked expired do not count.
 func maxConfidence(v any) (int, bool) {
 	best, found := 0, false
 	switch t := v.(type) {
 	case map[string]any:
+		if expired, _ := t["expired"].(bool); expired {
+			return 0, false
+		}
 		for k, c := range t {
 			n, ok := c.(float64)
 			if k == "confidence" && ok {

@@ -99,9 +99,10 @@ func TestPlaybookRounds(t *testing.T) {
 				`find-copies mail.search {"sender":"` + phishSender + `","subject":"` +
 					phishSubject + `"}`,
 			}, {
-				`quarantine mail.quarantine {"sender":"` + phishSender + `","subject":"` +
-					phishSubject + `"}`,
-				`block-domain/` + phishHost + ` firewall.block_domain {"domain":"` + phishHost + `"}`,
+				`quarantine mail.quarantine {"reason":"Conductor case case-phish: phishing ` +
+					`e-mail","sender":"` + phishSender + `","subject":"` + phishSubject + `"}`,
+				`block-domain/` + phishHost + ` firewall.block_domain {"domain":"` + phishHost +
+					`","reason":"Conductor case case-phish: phishing e-mail"}`,
 			}, {
 				`ticket ticket.create {"body":"Reported e-mail from ` + phishSender +
 					` with 2 links and 1 attachments; highest intel confidence 85, score 72.",` +

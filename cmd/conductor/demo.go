@@ -149,7 +149,8 @@ func printHeld(w io.Writer, docs []report.Doc) {
 			}
 			n++
 			fmt.Fprintf(tw, "  %s\t%s\t%s %s\t%s\t%s\n", ap.ID, ap.CaseID, ap.Tool,
-				report.Clean(string(ap.Args)), ap.ApproverRole, report.Clean(firstReason(ap.Reasons)))
+				report.Clean(trim(string(ap.Args), 60)), ap.ApproverRole,
+				report.Clean(firstReason(ap.Reasons)))
 		}
 	}
 	tw.Flush()

@@ -25,9 +25,9 @@ var guardDutyTechniques = []struct {
 	{match: "UnauthorizedAccess:IAMUser/", technique: "T1078"}, // Valid Accounts
 	{match: "Recon:EC2/PortProbe", technique: "T1046"},         // Network Service Discovery
 	{match: "Recon:EC2/Portscan", technique: "T1046"},
-	{match: "BruteForce", anywhere: true, technique: "T1110"},  // Brute Force
-	{match: "Backdoor:EC2/C&CActivity", technique: "T1071"},    // Application Layer Protocol
-	{match: "CryptoCurrency:", technique: "T1496"},             // Resource Hijacking
+	{match: "BruteForce", anywhere: true, technique: "T1110"}, // Brute Force
+	{match: "Backdoor:EC2/C&CActivity", technique: "T1071"},   // Application Layer Protocol
+	{match: "CryptoCurrency:", technique: "T1496"},            // Resource Hijacking
 }
 
 // parseGuardDuty reads a GuardDuty finding in its API form, wrapped in an

@@ -64,9 +64,17 @@ func (s *Store) LoadFile(ctx context.Context, path string, progress func(Progres
 	}
 	defer f.Close()
 
+	st, err := f.Stat()
+	if err != nil {
+		return LoadReport{File: path}, fmt.Errorf("opening telemetry file: %w", err)
+	}
+	if st.IsDir() {
+		return LoadReport{File: path}, fmt.Errorf("opening telemetry file: %s is a folder", path)
+	}
+
 	var total int64
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		total = st.Size()
+	if st.Mode().IsRegular() {
+		total = st.Size() // pipes and devices have no size to report progress against
 	}
 	return s.load(ctx, path, f, total, progress)
 }

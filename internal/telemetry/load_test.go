@@ -418,6 +418,16 @@ func TestLoadRejectsUnknownFormat(t *testing.T) {
 	}
 }
 
+func TestLoadFileErrors(t *testing.T) {
+	s := newTestStore(t, Config{})
+	for _, path := range []string{"testdata/zeek", "testdata/no-such-file.json"} {
+		rep, err := s.LoadFile(context.Background(), path, nil)
+		if err == nil || rep.Events != 0 || rep.File != path {
+			t.Errorf("LoadFile(%s) = %+v, %v; want an error", path, rep, err)
+		}
+	}
+}
+
 func TestLoadEmptyInput(t *testing.T) {
 	s := newTestStore(t, Config{})
 	rep, err := s.Load(context.Background(), "empty.json", strings.NewReader(" \n\n"), nil)

@@ -56,6 +56,38 @@ func (a *analysis) rehashText(parts []textAttachment) {
 	}
 }
 
+// convertedText reports a text part whose decoded bytes enmime may have
+// changed by charset conversion. Pure ASCII under an ASCII-compatible charset
+// comes out of conversion unchanged, which saves a second parse.
+func convertedText(p *enmime.Part) bool {
+	if !strings.HasPrefix(p.ContentType, "text/") {
+		return false
+	}
+	return !isASCII(p.Content) || !asciiCompatible(p.Charset) || !asciiCompatible(p.OrigCharset)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiCompatible lists the charsets that encode ASCII as itself; UTF-7,
+// UTF-16 and EBCDIC do not.
+func asciiCompatible(charset string) bool {
+	c := strings.ToLower(strings.TrimSpace(charset))
+	switch {
+	case c == "" || c == "us-ascii" || c == "ascii" || c == "utf-8" || c == "utf8":
+		return true
+	case strings.HasPrefix(c, "iso-8859-") || strings.HasPrefix(c, "windows-125"):
+		return true
+	}
+	return false
+}
+
 // textAttachment remembers where a text part sits in the attachment list.
 type textAttachment struct {
 	index int

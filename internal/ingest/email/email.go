@@ -13,6 +13,7 @@
 package email
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -72,7 +73,7 @@ func checkSize(raw []byte, limit int) error {
 		return fmt.Errorf("reading e-mail: %w: %d bytes, limit %d bytes",
 			ErrTooLarge, len(raw), limit)
 	}
-	if len(strings.TrimSpace(string(raw))) == 0 {
+	if len(bytes.TrimSpace(raw)) == 0 {
 		return fmt.Errorf("reading e-mail: %w: empty input", ErrNotEmail)
 	}
 	return nil

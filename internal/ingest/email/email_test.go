@@ -3,8 +3,10 @@ package email
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -371,5 +373,41 @@ func TestParseMasksSecrets(t *testing.T) {
 	}
 	if !strings.Contains(f.Email.BodyText, "[REDACTED:password]") {
 		t.Errorf("BodyText = %q, want a redaction marker", f.Email.BodyText)
+	}
+}
+
+func TestParseCapsRecipients(t *testing.T) {
+	var to []string
+	for i := range 150 {
+		to = append(to, fmt.Sprintf("user%d@acme.example", i))
+	}
+	raw := "From: a@b.example\r\nTo: " + strings.Join(to, ", ") + "\r\n\r\nx"
+	e := mustParse(t, []byte(raw)).Email
+
+	if len(e.To) != maxAddresses || e.To[99] != "user99@acme.example" {
+		t.Errorf("To has %d addresses ending %q, want 100 ending user99@acme.example",
+			len(e.To), e.To[len(e.To)-1])
+	}
+	want := "more than 100 addresses in To, the rest were ignored"
+	if !slices.Contains(e.Defects, want) {
+		t.Errorf("Defects = %q, want %q", e.Defects, want)
+	}
+}
+
+// TestParseMislabelledHTMLAttachment: a credential page sent as
+// application/octet-stream is still read for links, and still never rendered.
+func TestParseMislabelledHTMLAttachment(t *testing.T) {
+	raw := "From: a@b.example\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n" +
+		"--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b\r\nContent-Type: application/octet-stream; name=\"Remittance.pdf.html\"\r\n\r\n" +
+		"<form action=\"https://creds.example/p.php\"><input name=pw></form>\r\n--b--\r\n"
+	e := mustParse(t, []byte(raw)).Email
+
+	if diff := cmp.Diff([]string{"https://creds.example/p.php"}, e.URLs); diff != "" {
+		t.Errorf("URLs mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"double_extension"}, e.Signals); diff != "" {
+		t.Errorf("Signals mismatch (-want +got):\n%s", diff)
 	}
 }

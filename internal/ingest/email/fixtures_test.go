@@ -136,3 +136,29 @@ func TestParseErroneousFixture(t *testing.T) {
 		t.Errorf("error %q does not say why", err)
 	}
 }
+
+// TestTextAttachmentHashIgnoresCharset checks that a Latin-1 text attachment
+// is hashed as sent, not as enmime's UTF-8 conversion. Expected values come
+// from Python: hashlib.sha256(b"caf\xe9 cr\xe8me br\xfbl\xe9e\r\n") and
+// hashlib.sha256(b"Gr\xfc\xdfe aus M\xfcnchen").
+func TestTextAttachmentHashIgnoresCharset(t *testing.T) {
+	raw := "From: a@b.example\r\nSubject: notes\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=b1\r\n\r\n" +
+		"--b1\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b1\r\nContent-Type: text/plain; charset=iso-8859-1; name=menu.txt\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\nY2Fm6SBjcuhtZSBicvts6WUNCg==\r\n" +
+		"--b1\r\nContent-Type: text/plain; charset=iso-8859-1\r\n" +
+		"Content-Disposition: attachment; filename=gruss.txt\r\n" +
+		"Content-Transfer-Encoding: quoted-printable\r\n\r\nGr=FC=DFe aus M=FCnchen\r\n" +
+		"--b1--\r\n"
+	want := []finding.Attachment{
+		{Name: "menu.txt", ContentType: "text/plain", Size: 19,
+			SHA256: "4633f0cc47f8bbfa1aad474d9cdbd3f8ae2aaeee2c78f130a0e772366e923049"},
+		{Name: "gruss.txt", ContentType: "text/plain", Size: 17,
+			SHA256: "f9d03a3057c0c4c02da311863e2df4420da520603a68aeea129431712d53a3cd"},
+	}
+	got := mustParse(t, []byte(raw)).Email.Attachments
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Attachments mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -2,6 +2,7 @@ package email
 
 import (
 	"encoding/base64"
+	"errors"
 	"io"
 	"mime"
 	"net/mail"
@@ -22,7 +23,7 @@ func (a *analysis) readIdentity() {
 	a.readFrom()
 	a.mail.ReplyTo = a.addressValues("Reply-To")
 	if rp := a.addresses("Return-Path"); len(rp) > 0 {
-		a.mail.ReturnPath = rp[0].Address
+		a.mail.ReturnPath = cutBytes(rp[0].Address, 320)
 	}
 	a.mail.To = a.addressValues("To")
 	a.cc = append(a.addressValues("Cc"), a.addressValues("Bcc")...)
@@ -60,8 +61,8 @@ func (a *analysis) readFrom() {
 		return
 	}
 	a.mail.From = finding.Address{
-		Name:    redact.String(cleanName(list[0].Name)),
-		Address: list[0].Address,
+		Name:    redact.String(cutBytes(cleanName(list[0].Name), 500)),
+		Address: cutBytes(list[0].Address, 320),
 	}
 }
 
@@ -74,10 +75,18 @@ func (a *analysis) addresses(name string) []*mail.Address {
 	return a.parseAddressList(name, raw, a.msg.decoded(name))
 }
 
+// maxAddresses caps one address header; a reported e-mail sent to thousands
+// is scoped from the mail server, not from its To line.
+const maxAddresses = 100
+
 func (a *analysis) addressValues(name string) []string {
 	var out []string
 	for _, ad := range a.addresses(name) {
-		out = appendUnique(out, ad.Address)
+		if len(out) == maxAddresses {
+			a.defect("more than 100 addresses in " + name + ", the rest were ignored")
+			break
+		}
+		out = appendUnique(out, cutBytes(ad.Address, 320))
 	}
 	return out
 }
@@ -86,7 +95,7 @@ func (a *analysis) addressValues(name string) []string {
 // even that fails it falls back to picking out whatever looks like an address.
 func (a *analysis) parseAddressList(name, raw, decoded string) []*mail.Address {
 	list, err := enmime.ParseAddressList(raw)
-	if err == nil || err == mail.ErrHeaderNotPresent {
+	if err == nil || errors.Is(err, mail.ErrHeaderNotPresent) {
 		return normalizeAddresses(list)
 	}
 

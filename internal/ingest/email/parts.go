@@ -1,9 +1,9 @@
 package email
 
 import (
-	"github.com/conductor-sec/conductor/internal/redact"
 	"strings"
 
+	"github.com/conductor-sec/conductor/internal/redact"
 	"github.com/jhillyerd/enmime/v2"
 )
 
@@ -20,7 +20,7 @@ func (a *analysis) readParts() {
 		if !attached {
 			continue
 		}
-		if strings.HasPrefix(p.ContentType, "text/") {
+		if convertedText(p) {
 			textAttachments = append(textAttachments, textAttachment{len(a.mail.Attachments), p})
 		}
 		a.mail.Attachments = append(a.mail.Attachments, describeAttachment(p, p.Content))
@@ -33,15 +33,18 @@ func (a *analysis) readParts() {
 	}
 }
 
-// scanPart pulls links from every part that is text: plain, HTML (body or
-// attached) and calendar invitations, which carry links in their description.
+// scanPart pulls links from every part that is text: plain, HTML or SVG (body
+// or attached) and calendar invitations, which carry links in their
+// description.
 func (a *analysis) scanPart(p *enmime.Part, attached bool) {
-	switch p.ContentType {
-	case "text/html":
+	if isMarkup(p, attached) {
 		a.anchors = append(a.anchors, scanHTML(string(p.Content), &a.links)...)
 		if !attached && strings.TrimSpace(string(p.Content)) != "" {
 			a.hasHTML = true
 		}
+		return
+	}
+	switch p.ContentType {
 	case "text/plain", "":
 		scanText(string(p.Content), &a.links)
 		if !attached && strings.TrimSpace(string(p.Content)) != "" {
@@ -50,6 +53,23 @@ func (a *analysis) scanPart(p *enmime.Part, attached bool) {
 	case "text/calendar", "application/ics":
 		scanText(string(p.Content), &a.links)
 	}
+}
+
+// markupTypes are read with the HTML tokenizer; "text/htm" is not a real type
+// but phishing kits send it.
+var markupTypes = map[string]bool{
+	"text/html": true, "text/htm": true, "application/xhtml+xml": true,
+	"image/svg+xml": true,
+}
+
+// isMarkup also catches an attached page whose type lies, such as an
+// octet-stream named invoice.html.
+func isMarkup(p *enmime.Part, attached bool) bool {
+	if markupTypes[p.ContentType] {
+		return true
+	}
+	exts := extensions(p.FileName)
+	return attached && len(exts) > 0 && activeExts[exts[len(exts)-1]]
 }
 
 // isAttachment follows what mail clients show as a file: a part with

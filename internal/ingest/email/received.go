@@ -76,7 +76,7 @@ func firstToken(s string) string {
 	if len(f) == 0 {
 		return ""
 	}
-	return strings.TrimRight(f[0], ";")
+	return cutBytes(strings.TrimRight(f[0], ";"), 255)
 }
 
 var bracketIP = regexp.MustCompile(

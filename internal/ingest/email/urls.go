@@ -91,10 +91,11 @@ func normalizeURL(s string) string {
 		return ""
 	}
 	scheme := strings.ToLower(u.Scheme)
-	if scheme != "http" && scheme != "https" && scheme != "ftp" {
+	if scheme != "http" && scheme != "https" && scheme != "ftp" ||
+		!strings.HasPrefix(strings.ToLower(s), scheme+"://") {
 		return ""
 	}
-	rest := s[len(u.Scheme)+len("://"):]
+	rest := s[len(scheme)+len("://"):]
 	end := authorityEnd(rest)
 	path := rest[end:]
 	if !strings.HasPrefix(path, "/") {
