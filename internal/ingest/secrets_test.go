@@ -34,8 +34,9 @@ func TestSecretsAreMasked(t *testing.T) {
 	}
 
 	gen := res.Findings[0]
-	if want := "Job printed aws_access_key_id=[REDACTED:aws_access_key_id] " +
-		"aws_secret_access_key=[REDACTED:aws_secret_key] and DB_PASSWORD=[REDACTED:password]"; gen.Description != want {
+	want := "Job printed aws_access_key_id=[REDACTED:aws_access_key_id] " +
+		"aws_secret_access_key=[REDACTED:aws_secret_key] and DB_PASSWORD=[REDACTED:password]"
+	if gen.Description != want {
 		t.Errorf("Description = %q, want %q", gen.Description, want)
 	}
 	if !strings.Contains(string(gen.Raw), "Winter2026!") {

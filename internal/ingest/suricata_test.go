@@ -21,12 +21,13 @@ func TestSuricata(t *testing.T) {
 	}
 
 	want := finding.Finding{
-		Source:        "suricata",
-		RuleID:        "9000101",
-		Time:          time.Date(2026, 3, 2, 8, 15, 27, 481920000, time.UTC),
-		TimeRaw:       "2026-03-02T09:15:27.481920+0100",
-		Title:         "LOCAL MALWARE Beacon check-in to /submit.php",
-		Description:   "A Network Trojan was detected: TCP 10.20.30.40:49822 -> 203.0.113.77:8080, allowed",
+		Source:  "suricata",
+		RuleID:  "9000101",
+		Time:    time.Date(2026, 3, 2, 8, 15, 27, 481920000, time.UTC),
+		TimeRaw: "2026-03-02T09:15:27.481920+0100",
+		Title:   "LOCAL MALWARE Beacon check-in to /submit.php",
+		Description: "A Network Trojan was detected: " +
+			"TCP 10.20.30.40:49822 -> 203.0.113.77:8080, allowed",
 		Severity:      finding.SeverityHigh,
 		SeverityScore: 75,
 		Techniques:    []string{"T1071.001"},
@@ -45,7 +46,8 @@ func TestSuricata(t *testing.T) {
 			"proto": "TCP", "rev": "3", "sensor": "sensor-dmz-1", "src_port": "49822",
 		},
 	}
-	if diff := cmp.Diff(want, res.Findings[0], cmpopts.IgnoreFields(finding.Finding{}, "Raw")); diff != "" {
+	ignoreRaw := cmpopts.IgnoreFields(finding.Finding{}, "Raw")
+	if diff := cmp.Diff(want, res.Findings[0], ignoreRaw); diff != "" {
 		t.Errorf("first EVE alert mismatch (-want +got):\n%s", diff)
 	}
 

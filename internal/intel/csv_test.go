@@ -92,6 +92,7 @@ func TestLoadCSVProblems(t *testing.T) {
 		{"many_bad_rows", "value\n" + strings.Repeat("not a value\n", 12), 0,
 			"; and 2 more"},
 		{"bom_header", "\ufefftype,value\nip,1.2.3.4\n", 1, ""},
+		{"rfc3339_valid_until", "value,valid_until\n1.2.3.4,2030-01-02T03:04:05+02:00\n", 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -201,6 +201,17 @@ func TestAddMerges(t *testing.T) {
 			want: []Indicator{{Kind: KindIP, Value: "10.9.8.7", Source: "s", Confidence: 50}},
 		},
 		{
+			name: "later_end_kept",
+			add: []Indicator{
+				{Kind: KindIP, Value: "10.9.8.7", Source: "s", Confidence: 50,
+					ValidUntil: fixedNow.Add(48 * time.Hour)},
+				{Kind: KindIP, Value: "10.9.8.7", Source: "s", Confidence: 50,
+					ValidUntil: fixedNow.Add(24 * time.Hour)},
+			},
+			want: []Indicator{{Kind: KindIP, Value: "10.9.8.7", Source: "s", Confidence: 50,
+				ValidUntil: fixedNow.Add(48 * time.Hour)}},
+		},
+		{
 			name: "confidence_clamped_invalid_dropped",
 			add: []Indicator{
 				{Kind: KindIP, Value: "10.9.8.7", Source: "s", Confidence: 250},

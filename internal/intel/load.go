@@ -17,7 +17,10 @@ const MaxFileSize = 64 << 20
 // maxSkipNotes caps how many skipped entries one error names.
 const maxSkipNotes = 10
 
-//go:embed defaults/*.json defaults/*.csv
+// defaultFS carries the licence and notice files too: the BSD licences of
+// the copied examples ask binary redistributions to reproduce them.
+//
+//go:embed defaults
 var defaultFS embed.FS
 
 // FileError is a problem with one intel file. With [ErrSkipped] inside, the
@@ -44,6 +47,9 @@ func Defaults() (*Set, error) {
 		return nil, fmt.Errorf("reading default intel: %w", err)
 	}
 	for _, e := range entries {
+		if !loadable(e.Name()) {
+			continue
+		}
 		data, err := defaultFS.ReadFile("defaults/" + e.Name())
 		if err != nil {
 			return nil, fmt.Errorf("reading default intel: %w", err)

@@ -49,8 +49,10 @@ func TestLoadDir(t *testing.T) {
 			t.Errorf("Lookup(%q, %q) = no match, want one", q[0], q[1])
 		}
 	}
-	if m := s.Lookup(KindIP, "198.51.100.99"); m != nil {
-		t.Errorf("Lookup(hidden file value) = %v, want none", m)
+	for _, hidden := range []string{"198.51.100.98", "198.51.100.99"} {
+		if m := s.Lookup(KindIP, hidden); m != nil {
+			t.Errorf("Lookup(%s) from a hidden file = %v, want none", hidden, m)
+		}
 	}
 }
 

@@ -160,7 +160,7 @@ func (l *loader) mispAttribute(base Indicator, event string, a mispAttribute) {
 	}
 	parts := strings.SplitN(a.Value, "|", len(kinds))
 	if len(parts) != len(kinds) {
-		l.skip(l.mispWhere(event, a), fmt.Errorf("%s value without %d parts", a.Type, len(kinds)))
+		l.skip(mispWhere(event, a), fmt.Errorf("%s value without %d parts", a.Type, len(kinds)))
 		return
 	}
 
@@ -180,12 +180,12 @@ func (l *loader) mispAttribute(base Indicator, event string, a mispAttribute) {
 	for i, kind := range kinds {
 		if kind != "" {
 			ind.Kind, ind.Value = kind, parts[i]
-			l.add(ind, l.mispWhere(event, a))
+			l.add(ind, mispWhere(event, a))
 		}
 	}
 }
 
-func (l *loader) mispWhere(event string, a mispAttribute) string {
+func mispWhere(event string, a mispAttribute) string {
 	return "attribute " + firstNonEmpty(a.UUID, event)
 }
 

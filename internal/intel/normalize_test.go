@@ -2,6 +2,7 @@ package intel
 
 import (
 	"errors"
+	"strings"
 	"testing"
 )
 
@@ -100,5 +101,14 @@ func TestInferKind(t *testing.T) {
 		if got := InferKind(in); got != want {
 			t.Errorf("InferKind(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestNormalizeErrorClipsValue(t *testing.T) {
+	long := strings.Repeat("é", 100) // two bytes a rune: the cut must not split one
+	_, err := Normalize(KindDomain, long)
+	want := `domain "` + strings.Repeat("é", 40) + `…": invalid indicator value`
+	if err == nil || err.Error() != want {
+		t.Errorf("Normalize(long) error = %v, want %s", err, want)
 	}
 }

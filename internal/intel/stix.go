@@ -141,6 +141,9 @@ func (l *loader) stixIndicator(o stixObject, b stixBundle) {
 		return
 	}
 
+	// TODO: comparisons are taken one by one, so [ipv4-addr:value = 'X' AND
+	// network-traffic:dst_port = 443] yields the bare address X; honouring AND
+	// needs the expression tree, which ParsePattern does not keep yet.
 	for _, c := range comps {
 		kind := stixKind(c)
 		if kind == "" {

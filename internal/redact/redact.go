@@ -63,8 +63,10 @@ var rules = []rule{
 		re: regexp.MustCompile(`(?i)\b(bearer[ \t]+)([A-Za-z0-9\-._~+/]{8,}=*)`),
 	},
 	{
+		// No word boundaries: a key glued to other text is still a key, and masking a
+		// look-alike inside a longer token costs nothing.
 		kind: "aws_access_key_id", trigger: trigAWS,
-		re: regexp.MustCompile(`\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b`),
+		re: regexp.MustCompile(`(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}`),
 	},
 	{
 		kind: "api_key", trigger: trigSK, keep: noDigit,

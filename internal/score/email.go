@@ -14,18 +14,20 @@ import (
 // disguised attachment, a link that lies about its target) rates above a
 // failed check, which also has innocent causes such as forwarding.
 var signalPoints = map[string]int{
-	"homoglyph":            40,
-	"double_extension":     40,
-	"link_text_mismatch":   35,
-	"display_name_spoof":   30,
-	"dmarc_fail":           30,
-	"reply_to_mismatch":    25,
-	"url_ip_host":          25,
-	"spf_fail":             20,
-	"dkim_fail":            15,
-	"return_path_mismatch": 15,
-	"spf_softfail":         10,
-	"html_only":            5,
+	"homoglyph":             40,
+	"double_extension":      40,
+	"url_text_mismatch":     35,
+	"display_name_spoof":    30,
+	"dmarc_fail":            30,
+	"reply_to_mismatch":     25,
+	"url_ip_host":           25,
+	"spf_fail":              20,
+	"dkim_fail":             15,
+	"return_path_mismatch":  15,
+	"spf_softfail":          10,
+	"executable_attachment": 40,
+	"url_shortener":         15,
+	"html_only":             5,
 }
 
 // unlistedSignal is the rating of a signal name missing from the table, so
@@ -52,7 +54,7 @@ func rateEmail(in *Input) (int, string) {
 	for i, n := range names {
 		parts[i] = fmt.Sprintf("%s %d", n, signalRating(n))
 	}
-	return total, fmt.Sprintf("%d signals: %s", len(names), strings.Join(parts, ", "))
+	return total, plural(len(names), "signal") + ": " + strings.Join(parts, ", ")
 }
 
 func signalRating(name string) int {

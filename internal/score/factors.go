@@ -157,8 +157,8 @@ func rateCorroboration(in *Input) (int, string) {
 		names = append(names, s)
 	}
 	sort.Strings(names)
-	return rating, fmt.Sprintf("%d distinct findings from %d sources (%s)",
-		n, len(sources), strings.Join(names, ", "))
+	return rating, fmt.Sprintf("%s from %s (%s)", plural(n, "distinct finding"),
+		plural(len(sources), "source"), strings.Join(names, ", "))
 }
 
 // distinctFindings counts findings that are not the same detection again.
@@ -172,15 +172,16 @@ func distinctFindings(fs []finding.Finding) int {
 
 func rateRelated(in *Input) (int, string) {
 	n := in.RelatedMalicious
+	rating := 100
 	switch {
 	case n <= 0:
 		return 0, ""
 	case n == 1:
 		return 60, "1 earlier malicious case shares entities"
 	case n == 2:
-		return 80, "2 earlier malicious cases share entities"
+		rating = 80
 	}
-	return 100, fmt.Sprintf("%d earlier malicious cases share entities", n)
+	return rating, fmt.Sprintf("%d earlier malicious cases share entities", n)
 }
 
 func rateRepetition(in *Input) (int, string) {
@@ -203,14 +204,19 @@ func rateBenign(in *Input) (int, string) {
 	return 70 + 15*(n-1), "known benign: " + strings.Join(reasons, "; ")
 }
 
+// more tells how many items beyond the one shown there are.
 func more(n int, noun string) string {
-	switch {
-	case n <= 0:
+	if n <= 0 {
 		return ""
-	case n == 1:
-		return fmt.Sprintf("; 1 more %s", noun)
 	}
-	return fmt.Sprintf("; %d more %ss", n, noun)
+	return "; " + plural(n, "more "+noun)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // clip keeps details readable when a title or value from an alert is long;

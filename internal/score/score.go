@@ -21,7 +21,7 @@
 //	user_privilege      0.10   break-glass 100, admin 80, VIP or executive 70,
 //	                           service account 40
 //	email_signals       0.15   sum over distinct phishing signals (homoglyph 40,
-//	                           double_extension 40, link_text_mismatch 35, dmarc_fail
+//	                           double_extension 40, url_text_mismatch 35, dmarc_fail
 //	                           30, display_name_spoof 30, reply_to_mismatch 25, …),
 //	                           capped at 100
 //	corroboration       0.10   25 per distinct finding beyond the first plus 25 per
@@ -45,7 +45,9 @@
 // Confidence (0-1) says how much independent evidence stands behind the
 // score, not how bad the case is. It is 0 without findings; otherwise it
 // starts at 0.2 (one source's word) and adds 0.25 for an intel hit (0.05
-// more when two or more distinct values hit), 0.1 per distinct finding
+// more when two or more distinct values hit, 0.1 more when a hit has
+// confidence 90 or above), 0.1 when a finding's own severity is 90 or above
+// (a detector sure enough to call it critical), 0.1 per distinct finding
 // beyond the first (at most 0.3), 0.05 per distinct e-mail signal (at most
 // 0.2), 0.1 when earlier malicious cases share entities and 0.1 when
 // known-benign reasons exist (evidence too, of the other kind); capped at 1
@@ -190,6 +192,12 @@ func confidence(in *Input) float64 {
 		if values > 1 {
 			c += 0.05
 		}
+		if maxHitConfidence(in.IntelHits) >= 90 {
+			c += 0.1
+		}
+	}
+	if sev, _ := rateSeverity(in); sev >= 90 {
+		c += 0.1
 	}
 	c += 0.1 * float64(min(distinctFindings(in.Findings)-1, 3))
 	c += 0.05 * float64(min(len(emailSignalSet(in.Findings)), 4))
@@ -200,6 +208,14 @@ func confidence(in *Input) float64 {
 		c += 0.1
 	}
 	return math.Round(math.Min(c, 1)*100) / 100
+}
+
+func maxHitConfidence(hits []Hit) int {
+	best := 0
+	for _, h := range hits {
+		best = max(best, h.Confidence)
+	}
+	return best
 }
 
 func distinctHitValues(hits []Hit) int {

@@ -21,7 +21,7 @@ func phishingInput() Input {
 			Techniques:    []string{"T1566.002"},
 			Email: &finding.Email{
 				Subject: "Action required: your mailbox is almost full",
-				Signals: []string{"reply_to_mismatch", "homoglyph", "link_text_mismatch"},
+				Signals: []string{"reply_to_mismatch", "homoglyph", "url_text_mismatch"},
 				Auth:    finding.Auth{SPF: "fail", DKIM: "none", DMARC: "fail"},
 			},
 		}},
@@ -97,13 +97,13 @@ func TestScore(t *testing.T) {
 		{
 			name: "phishing_with_intel_hit",
 			in:   phishingInput(),
-			want: Result{Score: 72, Band: BandHigh, Confidence: 0.7, Factors: []Factor{
+			want: Result{Score: 72, Band: BandHigh, Confidence: 0.8, Factors: []Factor{
 				{"source_severity", 0.4, 20, `50 (medium) from email ` +
 					`"Reported phishing: Action required: your mailbox is almost full"`},
 				{"intel_match", 0.3, 27, "https://rnicrosoft-secure.com/owa/auth/login.php (url): " +
 					"Credential phishing (OWA login clone), confidence 90; 2 more hits"},
 				{"attack_technique", 0.2, 10, "T1566.002: phishing (initial access), weight 50"},
-				{"email_signals", 0.15, 15, "5 signals: homoglyph 40, link_text_mismatch 35, " +
+				{"email_signals", 0.15, 15, "5 signals: homoglyph 40, url_text_mismatch 35, " +
 					"dmarc_fail 30, reply_to_mismatch 25, spf_fail 20"},
 			}},
 		},
@@ -121,7 +121,7 @@ func TestScore(t *testing.T) {
 			name: "lsass_dump_on_crown_jewel",
 			in:   lsassInput(),
 			// 122 points before clamping.
-			want: Result{Score: 100, Band: BandCritical, Confidence: 0.65, Factors: []Factor{
+			want: Result{Score: 100, Band: BandCritical, Confidence: 0.85, Factors: []Factor{
 				{"source_severity", 0.4, 36,
 					`90 (critical) from edr "LSASS memory dumped via comsvcs.dll MiniDump"`},
 				{"intel_match", 0.3, 29, mimikatzSHA + " (hash): Mimikatz credential dumper, confidence 95"},

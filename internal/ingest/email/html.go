@@ -62,8 +62,12 @@ func readText(text string, open *anchor, links *linkSet) *anchor {
 	return open
 }
 
+// maxAnchors bounds the memory a page of millions of links can take; the
+// link-text check only needs to find one liar.
+const maxAnchors = 2000
+
 func closeAnchor(anchors []anchor, a *anchor) []anchor {
-	if a == nil || a.href == "" {
+	if a == nil || a.href == "" || len(anchors) >= maxAnchors {
 		return anchors
 	}
 	a.text = cutBytes(oneLine(a.text), maxAnchorText)

@@ -45,19 +45,38 @@ func (l *linkSet) put(u string) {
 }
 
 var (
-	defangScheme = regexp.MustCompile(`(?i)\bh(?:xx|\*\*|tt)p(s?)(?:\[:\]|\(:\)|:)//`)
-	refanger     = strings.NewReplacer(
-		"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "[DOT]", ".",
-		"[:]", ":", "[://]", "://", "[/]", "/",
-	)
-	textURL = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" +
+	refanger = strings.NewReplacer(refangPairs()...)
+	textURL  = regexp.MustCompile(`(?i)\b(?:(?:https?|ftp)://|www\.)[^\s<>"'` + "`" +
 		`{}|\\^\[\]]+`)
 )
+
+// refangPairs lists every defanged form refang undoes: the schemes hxxp, hXXp,
+// h**p and http[:]// in both cases, then example[.]com, example[dot]com,
+// 1.2.3(.)4 and friends. One strings.Replacer pass is far cheaper than a
+// regular expression over every text node of a large HTML body.
+func refangPairs() []string {
+	var pairs []string
+	for _, h := range []string{"h", "H"} {
+		for _, mid := range []string{"xx", "XX", "Xx", "xX", "**", "tt", "TT"} {
+			for _, p := range []string{"p", "P"} {
+				for _, sep := range []string{"://", "[:]//", "(:)//", "[://]"} {
+					if strings.EqualFold(mid, "tt") && sep == "://" {
+						continue // already a working scheme
+					}
+					pairs = append(pairs, h+mid+p+sep, "http://", h+mid+p+"s"+sep,
+						"https://", h+mid+p+"S"+sep, "https://")
+				}
+			}
+		}
+	}
+	return append(pairs,
+		"[.]", ".", "(.)", ".", "{.}", ".", "[dot]", ".", "(dot)", ".", "[DOT]", ".",
+		"[:]", ":", "[://]", "://", "[/]", "/")
+}
 
 // refang turns defanged indicators back into working text:
 // hxxp://, hxxps[:]//, example[.]com, example[dot]com, 1.2.3(.)4.
 func refang(s string) string {
-	s = defangScheme.ReplaceAllString(s, "http$1://")
 	return refanger.Replace(s)
 }
 

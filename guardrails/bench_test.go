@@ -1,0 +1,96 @@
+package guardrails
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+	"time"
+)
+
+// benchMix is a plausible spread of what an investigation proposes: mostly
+// lookups, some tickets, and containment that is allowed, held or denied.
+func benchMix() []Request {
+	block := containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "0.0.0.0/0"})
+	blockOne := containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "203.0.113.7"})
+	return []Request{
+		lookup(), lookup(), lookup(), lookup(),
+		ticket(),
+		containment("edr.isolate_host", workstation),
+		containment("edr.isolate_host", domainController),
+		blockOne,
+		block,
+	}
+}
+
+// BenchmarkDecide times each decision over benchMix and reports the median and
+// 99th percentile (targets: p50 <= 50µs, p99 <= 500µs).
+func BenchmarkDecide(b *testing.B) {
+	g, err := New(context.Background(), Config{Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+	mix := benchMix()
+	ctx := context.Background()
+	took := make([]time.Duration, 0, b.N)
+
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		d := g.Decide(ctx, mix[i%len(mix)])
+		took = append(took, time.Since(start))
+		if len(d.Reasons) > 0 && len(d.Reasons[0]) > 13 && d.Reasons[0][:13] == "policy_error:" {
+			b.Fatalf("Decide failed: %s", d.Reasons[0])
+		}
+		i++
+	}
+	reportPercentiles(b, took)
+}
+
+func reportPercentiles(b *testing.B, took []time.Duration) {
+	if len(took) == 0 {
+		return
+	}
+	slices.Sort(took)
+	at := func(q float64) float64 {
+		return float64(took[int(q*float64(len(took)-1))].Nanoseconds())
+	}
+	b.ReportMetric(at(0.50), "p50-ns")
+	b.ReportMetric(at(0.99), "p99-ns")
+}
+
+// BenchmarkReplay100k replays 100,000 recorded decisions (target: ≤ 10 s on 2
+// cores).
+func BenchmarkReplay100k(b *testing.B) {
+	g, err := New(context.Background(), Config{Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer g.Close()
+
+	mix := benchMix()
+	inputs := make([]json.RawMessage, len(mix))
+	for i, r := range mix {
+		if inputs[i], err = json.Marshal(r); err != nil {
+			b.Fatal(err)
+		}
+	}
+
+	const n = 100_000
+	for b.Loop() {
+		i := 0
+		next := func() (string, string, json.RawMessage, Outcome, bool, error) {
+			if i == n {
+				return "", "", nil, "", false, nil
+			}
+			i++
+			return "ACT", "CASE", inputs[i%len(inputs)], Allow, true, nil
+		}
+		rep, err := Replay(context.Background(), g, next)
+		if err != nil || rep.Total != n {
+			b.Fatalf("Replay = %d records, %v; want %d", rep.Total, err, n)
+		}
+		b.ReportMetric(float64(n)/rep.Elapsed.Seconds(), "records/s")
+	}
+}
