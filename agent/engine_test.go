@@ -92,7 +92,7 @@ func alert(title, desc string, obs ...finding.Observable) finding.Finding {
 		Source: "generic", Title: title, Description: desc,
 		Time:     time.Now().UTC().Add(-time.Minute),
 		Severity: finding.SeverityHigh, SeverityScore: 75,
-		Raw:      []byte(fmt.Sprintf(`{"title":%q,"description":%q}`, title, desc)),
+		Raw: []byte(fmt.Sprintf(`{"title":%q,"description":%q}`, title, desc)),
 	}
 	for _, o := range obs {
 		f.Add(o.Kind, o.Value, o.Role, o.Origin)
