@@ -1,6 +1,7 @@
 package guardrails
 
 import (
+	"runtime"
 	"syscall"
 	"context"
 	"encoding/json"
@@ -46,11 +47,15 @@ func TestProbe(t *testing.T) {
 		for range 300 {
 			pq.Eval(ctx, rego.EvalParsedInput(in))
 		}
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
 		c0 := cpu()
 		start := time.Now()
 		for range n {
 			pq.Eval(ctx, rego.EvalParsedInput(in))
 		}
+		runtime.ReadMemStats(&m1)
+		t.Logf("allocs %d", (m1.Mallocs-m0.Mallocs)/uint64(n))
 		t.Logf("%-50s wall %8.1f us cpu %8.1f us", q, float64(time.Since(start).Microseconds())/float64(n), float64((cpu()-c0).Microseconds())/float64(n))
 	}
 }

@@ -3,6 +3,7 @@ package playbook
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -36,6 +37,8 @@ type expression struct {
 	src  string
 	line int
 	prog *vm.Program
+	// vars names the vars it reads; "*" when it indexes vars dynamically.
+	vars []string
 }
 
 type variable struct {
@@ -109,7 +112,10 @@ func compile(file string, source []byte, raw *rawPlaybook) (*playbook, error) {
 		}
 		pb.steps = append(pb.steps, st)
 	}
-	return pb, c.verdicts(raw, pb)
+	if err := c.verdicts(raw, pb); err != nil {
+		return nil, err
+	}
+	return pb, nil
 }
 
 // header compiles the vars first (later expressions may use them), then the
@@ -157,7 +163,10 @@ func (c *compiler) step(rs rawStep) (*stepDef, error) {
 	if err := c.checkList(st.forEach, "for_each"); err != nil {
 		return nil, err
 	}
-	return st, c.stepTexts(rs, st)
+	if err := c.stepTexts(rs, st); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func (c *compiler) stepTexts(rs rawStep, st *stepDef) error {
@@ -246,10 +255,11 @@ func (c *compiler) expr(e rawExpr, field string, visible int,
 	if err != nil {
 		return nil, c.w.errf(e.line, field, "expression %q: %v", e.src, err)
 	}
-	if err := c.checkVars(prog.Node(), visible); err != nil {
+	used, err := c.checkVars(prog.Node(), visible)
+	if err != nil {
 		return nil, c.w.errf(e.line, field, "expression %q: %v", e.src, err)
 	}
-	return &expression{src: e.src, line: e.line, prog: prog}, nil
+	return &expression{src: e.src, line: e.line, prog: prog, vars: used}, nil
 }
 
 // text compiles a text field; nil stays nil.
@@ -280,34 +290,54 @@ func exprText(n *yaml.Node) (string, bool) {
 	return n.Value[1:], true
 }
 
-// checkVars finds vars.name references and refuses names that are not
-// declared above, so a typo in a var name fails at load like any other.
-func (c *compiler) checkVars(node ast.Node, visible int) error {
+// checkVars finds vars.name references, refuses names that are not declared
+// above, so a typo in a var name fails at load like any other, and returns
+// the names used.
+func (c *compiler) checkVars(node ast.Node, visible int) ([]string, error) {
 	v := &varVisitor{c: c, visible: visible}
 	ast.Walk(&node, v)
-	return v.err
+	// A vars not read as vars.name (vars[item], len(vars)) may read any var.
+	if v.idents > v.named {
+		v.used = append(v.used, "*")
+	}
+	return v.used, v.err
 }
 
 type varVisitor struct {
 	c       *compiler
 	visible int
+	used    []string
+	idents  int
+	named   int
 	err     error
 }
 
 func (v *varVisitor) Visit(node *ast.Node) {
-	m, ok := (*node).(*ast.MemberNode)
-	if !ok || v.err != nil {
-		return
+	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		if n.Value == "vars" {
+			v.idents++
+		}
+	case *ast.MemberNode:
+		v.member(n)
 	}
+}
+
+func (v *varVisitor) member(m *ast.MemberNode) {
 	id, ok := m.Node.(*ast.IdentifierNode)
-	if !ok || id.Value != "vars" {
+	if !ok || id.Value != "vars" || v.err != nil {
 		return
 	}
 	prop, ok := m.Property.(*ast.StringNode)
 	if !ok {
 		return
 	}
+	v.named++
 	if i, ok := v.c.vars[prop.Value]; !ok || i >= v.visible {
 		v.err = fmt.Errorf("vars.%s is not declared above this expression", prop.Value)
+		return
+	}
+	if !slices.Contains(v.used, prop.Value) {
+		v.used = append(v.used, prop.Value)
 	}
 }

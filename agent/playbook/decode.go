@@ -100,7 +100,10 @@ func decodeFile(file string, data []byte) (*rawPlaybook, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pb, w.checkPlaybook(pb)
+	if err := w.checkPlaybook(pb); err != nil {
+		return nil, err
+	}
+	return pb, nil
 }
 
 // document parses exactly one YAML document and returns its top node.

@@ -62,11 +62,15 @@ func (w where) errf(line int, field, format string, args ...any) error {
 }
 
 // suggest returns ` (did you mean "x"?)` when a known word is one or two edits
-// away from the unknown one, else a list of the known words.
+// away from the unknown one, or starts with it, else a list of the known words.
 func suggest(unknown string, known []string) string {
 	best, bestDist := "", 3
 	for _, k := range known {
-		if d := editDistance(unknown, k); d < bestDist {
+		d := editDistance(unknown, k)
+		if len(unknown) >= 3 && strings.HasPrefix(k, unknown) {
+			d = min(d, 2)
+		}
+		if d < bestDist {
 			best, bestDist = k, d
 		}
 	}

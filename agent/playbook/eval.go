@@ -20,15 +20,18 @@ const maxItems = 100
 // evaluator runs compiled expressions against one case view. It lives for one
 // Plan call and is not shared.
 type evaluator struct {
-	ix   *index
-	base *env
-	vars map[*playbook]varsResult
-	cur  env
+	ix     *index
+	base   *env
+	vars   map[*playbook]varsResult
+	cur    env
+	failed map[string]error
 }
 
+// varsResult is a playbook's vars for one round; failed holds the vars whose
+// expression failed, so only the expressions that read them fail in turn.
 type varsResult struct {
-	vals map[string]any
-	err  error
+	vals   map[string]any
+	failed map[string]error
 }
 
 func newEvaluator(view *agent.CaseView) *evaluator {
@@ -37,7 +40,7 @@ func newEvaluator(view *agent.CaseView) *evaluator {
 }
 
 // scope points the environment at a playbook's vars and a loop item.
-func (r *evaluator) scope(owner *playbook, item any) error {
+func (r *evaluator) scope(owner *playbook, item any) {
 	vr, ok := r.vars[owner]
 	if !ok {
 		vr = r.evalVars(owner)
@@ -45,30 +48,51 @@ func (r *evaluator) scope(owner *playbook, item any) error {
 	}
 	r.cur = *r.base
 	r.cur.Vars, r.cur.Item = vr.vals, item
-	return vr.err
+	r.failed = vr.failed
 }
 
 // evalVars computes a playbook's vars in order; each sees the ones above it.
 func (r *evaluator) evalVars(pb *playbook) varsResult {
-	vals := make(map[string]any, len(pb.vars))
+	vr := varsResult{vals: make(map[string]any, len(pb.vars)), failed: map[string]error{}}
 	r.cur = *r.base
-	r.cur.Vars = vals
+	r.cur.Vars, r.failed = vr.vals, vr.failed
 	for _, v := range pb.vars {
 		val, err := r.run(v.expr)
 		if err != nil {
-			return varsResult{vals: vals, err: fmt.Errorf("vars.%s: %w", v.name, err)}
+			vr.failed[v.name] = fmt.Errorf("vars.%s: %w", v.name, err)
+			continue
 		}
-		vals[v.name] = val
+		vr.vals[v.name] = val
 	}
-	return varsResult{vals: vals}
+	return vr
 }
 
+// run evaluates an expression, refusing to when a var it reads has failed:
+// a missing var reads as nil, which could quietly pass a test like != "".
 func (r *evaluator) run(e *expression) (any, error) {
+	if err := r.varFailure(e); err != nil {
+		return nil, err
+	}
 	v, err := expr.Run(e.prog, &r.cur)
 	if err != nil {
 		return nil, fmt.Errorf("%q: %w", e.src, err)
 	}
 	return v, nil
+}
+
+func (r *evaluator) varFailure(e *expression) error {
+	for _, name := range e.vars {
+		if err, ok := r.failed[name]; ok {
+			return err
+		}
+		if name != "*" {
+			continue
+		}
+		for _, err := range r.failed {
+			return err
+		}
+	}
+	return nil
 }
 
 func (r *evaluator) bool(e *expression) (bool, error) {

@@ -126,9 +126,7 @@ func (p *Planner) choose(r *evaluator) *playbook {
 }
 
 func (r *evaluator) trigger(pb *playbook) (bool, error) {
-	if err := r.scope(pb, nil); err != nil {
-		return false, err
-	}
+	r.scope(pb, nil)
 	return r.bool(pb.trigger)
 }
 

@@ -21,6 +21,14 @@ func refs(actions []agent.Proposal) []string {
 	return out
 }
 
+func describeAll(actions []agent.Proposal) []string {
+	var out []string
+	for _, a := range actions {
+		out = append(out, describe(a))
+	}
+	return out
+}
+
 func taskRefs(tasks []agent.Task) []string {
 	var out []string
 	for _, t := range tasks {

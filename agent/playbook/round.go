@@ -69,9 +69,7 @@ func (p *Planner) expand(r *evaluator, f *flatStep) ([]agent.Proposal, []agent.T
 // guardsPass evaluates the when of every call that led to this step.
 func (r *evaluator) guardsPass(f *flatStep) (bool, error) {
 	for _, g := range f.guards {
-		if err := r.scope(g.owner, nil); err != nil {
-			return false, err
-		}
+		r.scope(g.owner, nil)
 		ok, err := r.bool(g.when)
 		if err != nil || !ok {
 			return false, err
@@ -85,9 +83,7 @@ func (p *Planner) items(r *evaluator, f *flatStep) ([]loopItem, error) {
 	if f.forEach == nil {
 		return []loopItem{{ref: f.ref}}, nil
 	}
-	if err := r.scope(f.owner, nil); err != nil {
-		return nil, err
-	}
+	r.scope(f.owner, nil)
 	vals, err := r.list(f.forEach)
 	if err != nil {
 		return nil, fmt.Errorf("for_each: %w", err)
@@ -115,9 +111,7 @@ func (p *Planner) items(r *evaluator, f *flatStep) ([]loopItem, error) {
 // expandItem evaluates when, then builds the proposal or task for one item.
 func (r *evaluator) expandItem(f *flatStep, it loopItem) (*agent.Proposal, *agent.Task,
 	error) {
-	if err := r.scope(f.owner, it.value); err != nil {
-		return nil, nil, err
-	}
+	r.scope(f.owner, it.value)
 	if f.when != nil {
 		ok, err := r.bool(f.when)
 		if err != nil || !ok {
@@ -183,9 +177,13 @@ func (r *evaluator) args(f *flatStep) (json.RawMessage, error) {
 	return b, nil
 }
 
+// failTask turns a failed expression into a task; it is logged until the
+// task is recorded, not on every later round.
 func (p *Planner) failTask(r *evaluator, f *flatStep, ref string, err error) agent.Task {
-	p.log.Warn("step expression failed", "case_id", r.ix.view.Case.ID,
-		"playbook", f.owner.name, "step", ref, "error", err)
+	if r.ix.status(ref) == "" {
+		p.log.Warn("step expression failed", "case_id", r.ix.view.Case.ID,
+			"playbook", f.owner.name, "step", ref, "error", err)
+	}
 	return agent.Task{
 		Ref:    ref,
 		Title:  fmt.Sprintf("Check step %s by hand: the playbook could not evaluate it", ref),
@@ -199,11 +197,9 @@ func (p *Planner) finish(r *evaluator, pb *playbook, out *agent.Plan) {
 	out.Done = true
 	out.Verdict, out.Confidence = p.verdict(r, pb)
 
-	summary, err := "", r.scope(pb, nil)
-	if err == nil {
-		r.cur.Verdict = out.Verdict
-		summary, err = r.text(pb.summary)
-	}
+	r.scope(pb, nil)
+	r.cur.Verdict = out.Verdict
+	summary, err := r.text(pb.summary)
 	if err != nil {
 		p.log.Warn("summary failed", "case_id", r.ix.view.Case.ID, "playbook", pb.name,
 			"error", err)
@@ -214,16 +210,20 @@ func (p *Planner) finish(r *evaluator, pb *playbook, out *agent.Plan) {
 	out.Summary = joinSentences(summary, r.waiting(out.Tasks))
 }
 
+// verdict returns the first matching rule's verdict. A rule that fails ends
+// the search with inconclusive: passing over it could fall through to a
+// benign catch-all on a case the failed rule would have called malicious.
 func (p *Planner) verdict(r *evaluator, pb *playbook) (string, float64) {
+	r.scope(pb, nil)
 	for _, rule := range pb.verdicts {
-		ok, err := true, r.scope(pb, nil)
-		if err == nil && rule.when != nil {
-			ok, err = r.bool(rule.when)
-		}
-		if err != nil {
-			p.log.Warn("verdict rule failed", "case_id", r.ix.view.Case.ID,
-				"playbook", pb.name, "error", err)
-			continue
+		ok := true
+		if rule.when != nil {
+			var err error
+			if ok, err = r.bool(rule.when); err != nil {
+				p.log.Warn("verdict rule failed", "case_id", r.ix.view.Case.ID,
+					"playbook", pb.name, "error", err)
+				break
+			}
 		}
 		if ok {
 			return rule.verdict, p.confidence(r, pb, rule)

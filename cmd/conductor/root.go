@@ -48,7 +48,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newInvestigateCmd(g), newDemoCmd(g), newCasesCmd(g), newCaseCmd(g),
 		newApprovalsCmd(g), newApproveCmd(g, true), newApproveCmd(g, false),
-		newAuditCmd(g), newLogsCmd(g), newPolicyCmd(g),
+		newAuditCmd(g), newLogsCmd(g), newPolicyCmd(g), newBenchCmd(g),
 	)
 	return root
 }

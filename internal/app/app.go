@@ -119,8 +119,13 @@ func (a *App) loadIntel() error {
 }
 
 func (a *App) openGuard(ctx context.Context, log *slog.Logger, now func() time.Time) error {
+	timeout := time.Duration(a.Config.PolicyTimeout)
+	if timeout <= 0 {
+		timeout = 500 * time.Millisecond
+	}
 	g, err := guardrails.New(ctx, guardrails.Config{
 		Dir: a.Config.Policies, Logger: log, Now: now, Watch: a.Config.WatchPolicies,
+		Timeout: timeout,
 	})
 	if err != nil {
 		return fmt.Errorf("loading policies: %w", err)

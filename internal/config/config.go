@@ -25,6 +25,10 @@ type Config struct {
 	Policies string `yaml:"policies"`
 	// WatchPolicies reloads Policies when its files change.
 	WatchPolicies bool `yaml:"watch_policies"`
+	// PolicyTimeout bounds one policy decision; a decision that takes longer
+	// is a deny (threat T6). Zero means 500ms: generous on a loaded machine,
+	// and still far beyond what a sound policy needs (tens of microseconds).
+	PolicyTimeout Duration `yaml:"policy_timeout"`
 	// Playbooks is a folder of playbook YAML files that override and extend the
 	// embedded ones; empty means embedded only.
 	Playbooks string `yaml:"playbooks"`

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/conductor-sec/conductor/internal/finding"
@@ -30,7 +31,7 @@ func newBuilder(source string, raw []byte, opts Options) *builder {
 // title sets the title; it reports false when s is blank, so a parser can say
 // which field was missing.
 func (b *builder) title(s string) bool {
-	b.f.Title = b.text(s)
+	b.f.Title = b.text(strings.TrimSpace(s))
 	return b.f.Title != ""
 }
 
@@ -50,12 +51,16 @@ func (b *builder) finish() finding.Finding {
 	return b.f
 }
 
-// label stores an extra field; empty values are dropped.
+// label stores an extra field; empty values are dropped. A label named like a
+// secret ("db_password", "api_key") is masked whole.
 func (b *builder) label(key, value string) {
-	value = b.text(value)
 	if value == "" {
 		return
 	}
+	if kind, ok := redact.SensitiveKey(key); ok {
+		value = redact.Mask(kind)
+	}
+	value = b.text(value)
 	if b.f.Labels == nil {
 		b.f.Labels = make(map[string]string, 16)
 	}

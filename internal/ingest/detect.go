@@ -121,33 +121,49 @@ func dottedKey(key []byte) keySet {
 	return 0
 }
 
+// guardDutyKeys are matched without regard to case.
+var guardDutyKeys = []struct {
+	name string
+	bit  keySet
+}{
+	{"type", kType}, {"severity", kSeverity}, {"resource", kResource},
+	{"service", kService}, {"detail", kDetail}, {"detail-type", kDetailType},
+	{"source", kAWSGuardDuty}, {"activitytype", kActivityType},
+	{"servicedetails", kDetails}, {"resourcedetails", kDetails},
+}
+
 func guardDutyKey(key []byte, val *fastjson.Value) keySet {
-	if len(key) > len("resourcedetails") {
-		return 0
-	}
-	switch strings.ToLower(string(key)) {
-	case "type":
-		return kType
-	case "severity":
-		return kSeverity
-	case "resource":
-		return kResource
-	case "service":
-		return kService
-	case "detail":
-		if val.Type() == fastjson.TypeObject {
-			return kDetail
+	for _, k := range guardDutyKeys {
+		if !equalFold(key, k.name) {
+			continue
 		}
-	case "detail-type":
-		return kDetailType
-	case "source":
-		if strings.EqualFold(str(val), "aws.guardduty") {
-			return kAWSGuardDuty
+		switch k.bit {
+		case kDetail:
+			if val.Type() != fastjson.TypeObject {
+				return 0
+			}
+		case kAWSGuardDuty:
+			if !strings.EqualFold(str(val), "aws.guardduty") {
+				return 0
+			}
 		}
-	case "activitytype":
-		return kActivityType
-	case "servicedetails", "resourcedetails":
-		return kDetails
+		return k.bit
 	}
 	return 0
+}
+
+// equalFold compares ASCII key bytes with a lower-case name, without allocating.
+func equalFold(key []byte, name string) bool {
+	if len(key) != len(name) {
+		return false
+	}
+	for i, c := range key {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }

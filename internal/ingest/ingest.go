@@ -95,6 +95,7 @@ func (o Options) withDefaults() Options {
 
 // Result is what one file yielded.
 type Result struct {
+	// Findings are the parsed alerts, in file order.
 	Findings []finding.Finding
 	// Errors lists the records that could not be parsed, in file order.
 	Errors []RecordError
@@ -104,13 +105,16 @@ type Result struct {
 
 // RecordError says which record of which file failed, as which format, and why.
 type RecordError struct {
+	// File is the name given to [Parse], or the path given to [ParseFile].
 	File string
 	// Record numbers records from 1 in file order: lines of NDJSON (blank lines
 	// do not count), elements of a JSON array, data rows of a CSV.
 	Record int
 	// Format is the format the record was parsed as; empty when none was detected.
 	Format string
-	Err    error
+	// Err is what was wrong; it wraps [ErrUnknownFormat] or [ErrTooLarge] where
+	// those apply.
+	Err error
 }
 
 // Error reads like `alerts.json record 3 (suricata): missing "alert.signature": want

@@ -325,3 +325,36 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestLabelNamedLikeASecret(t *testing.T) {
+	rec := `{"title":"  t  ","labels":{"db_password":"hunter2","site":"lyon"}}`
+	f, err := ParseRecord(FormatGeneric, []byte(rec), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Labels["db_password"] != "[REDACTED:password]" || f.Labels["site"] != "lyon" {
+		t.Errorf("Labels = %v, want db_password masked and site kept", f.Labels)
+	}
+	if f.Title != "t" {
+		t.Errorf("Title = %q, want it trimmed to %q", f.Title, "t")
+	}
+}
+
+func TestParseConcurrent(t *testing.T) {
+	data, err := os.ReadFile("testdata/mixed.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int)
+	for range 8 {
+		go func() {
+			res, _ := Parse("mixed.ndjson", data, Options{})
+			done <- len(res.Findings)
+		}()
+	}
+	for range 8 {
+		if n := <-done; n != 6 {
+			t.Errorf("concurrent Parse() = %d findings, want 6", n)
+		}
+	}
+}

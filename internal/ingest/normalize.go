@@ -30,6 +30,13 @@ var errTimeLayout = errors.New("want RFC 3339, 2006-01-02T15:04:05.000000-0700 "
 // parseTime reads the time shapes alert sources use and returns UTC.
 func parseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
+	// EVE and Wazuh times end in +hhmm: try that layout first, since a failed parse
+	// allocates its error and this is the hot path.
+	if n := len(s); n > 5 && (s[n-5] == '+' || s[n-5] == '-') && s[n-3] != ':' {
+		if t, err := time.Parse(timeLayouts[1], s); err == nil {
+			return t.UTC(), nil
+		}
+	}
 	for _, layout := range timeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC(), nil

@@ -71,8 +71,10 @@ func (b *builder) suricataObservables(v *fastjson.Value) {
 	b.host(str(v.Get("tls", "sni")), "dst")
 
 	// Older EVE puts the name at dns.rrname, newer under dns.query[] or dns.queries[].
-	for _, path := range []string{"dns.rrname", "dns.query.rrname", "dns.queries.rrname"} {
-		eachStr(v, path, func(s string) { b.add(finding.KindDomain, s, "query") })
+	if dns := v.Get("dns"); dns != nil {
+		for _, path := range []string{"rrname", "query.rrname", "queries.rrname"} {
+			eachStr(dns, path, func(s string) { b.add(finding.KindDomain, s, "query") })
+		}
 	}
 
 	if fi := v.Get("fileinfo"); fi != nil {
@@ -114,26 +116,34 @@ func (b *builder) suricataLabels(v, alert *fastjson.Value) {
 // 89.160.20.112:80, allowed".
 func suricataSummary(v, alert *fastjson.Value) string {
 	var s strings.Builder
+	s.Grow(96)
 	if c := str(alert.Get("category")); c != "" {
-		s.WriteString(c + ": ")
+		s.WriteString(c)
+		s.WriteString(": ")
 	}
-	s.WriteString(str(v.Get("proto")) + " " + endpoint(v, "src_ip", "src_port") + " -> " +
-		endpoint(v, "dest_ip", "dest_port"))
+	s.WriteString(str(v.Get("proto")))
+	s.WriteByte(' ')
+	endpoint(&s, v, "src_ip", "src_port")
+	s.WriteString(" -> ")
+	endpoint(&s, v, "dest_ip", "dest_port")
 	if a := str(alert.Get("action")); a != "" {
-		s.WriteString(", " + a)
+		s.WriteString(", ")
+		s.WriteString(a)
 	}
 	return s.String()
 }
 
-func endpoint(v *fastjson.Value, ip, port string) string {
+// endpoint writes "ip:port", bracketing an IPv6 address.
+func endpoint(s *strings.Builder, v *fastjson.Value, ip, port string) {
 	a, p := str(v.Get(ip)), str(v.Get(port))
-	if p == "" {
-		return a
+	if p != "" && strings.Contains(a, ":") {
+		a = "[" + a + "]"
 	}
-	if strings.Contains(a, ":") {
-		return "[" + a + "]:" + p
+	s.WriteString(a)
+	if p != "" {
+		s.WriteByte(':')
+		s.WriteString(p)
 	}
-	return a + ":" + p
 }
 
 // ip records an address, ignoring text that is not one.

@@ -20,8 +20,7 @@ func str(v *fastjson.Value) string {
 		b, _ := v.StringBytes()
 		return string(b)
 	case fastjson.TypeNumber:
-		var buf [32]byte
-		return string(v.MarshalTo(buf[:0]))
+		return v.String() // the number's original text, in one allocation
 	case fastjson.TypeTrue:
 		return "true"
 	case fastjson.TypeFalse:

@@ -53,3 +53,25 @@ func TestJSONStaysValid(t *testing.T) {
 		t.Errorf("JSON(%s) = %s, want %s", in, out, want)
 	}
 }
+
+func TestJSONMoreShapes(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"ndjson values", "{\"token\":\"a\"}\n{\"token\":\"b\"}",
+			"{\"token\":\"[REDACTED:token]\"}\n{\"token\":\"[REDACTED:token]\"}"},
+		{"top-level string", `"password=x"`, `"password=[REDACTED:password]"`},
+		{"array under secret key", `{"cookie":["a","b"],"n":[]}`,
+			`{"cookie":"[REDACTED:cookie]","n":[]}`},
+		{"empty secret kept", `{"password":""}`, `{"password":""}`},
+		{"escaped key", `{"pass\u0077ord":"x"}`, `{"password":"[REDACTED:password]"}`},
+		{"trailing garbage masked as text", `{"token":"a"} }`, `{"token":"[REDACTED:token]"} }`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(JSON([]byte(tt.in))); got != tt.want {
+				t.Errorf("JSON(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}

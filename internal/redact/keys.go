@@ -13,7 +13,11 @@ func maskPairs(s string) string {
 		if s[p] != ':' && s[p] != '=' {
 			continue
 		}
-		kind, ok := SensitiveKey(keyBefore(s, p))
+		key, start := keyBefore(s, p)
+		if s[p] == ':' && start > 0 && s[start-1] == ':' {
+			continue // a field of a colon chain such as an ARN ("…:secret:prod/db")
+		}
+		kind, ok := SensitiveKey(key)
 		if !ok {
 			continue
 		}
@@ -33,9 +37,9 @@ func maskPairs(s string) string {
 	return b.String()
 }
 
-// keyBefore returns the key ending before the separator at p, stepping back over
-// blanks and a closing quote (JSON, or JSON escaped inside a string).
-func keyBefore(s string, p int) string {
+// keyBefore returns the key ending before the separator at p, and where it starts,
+// stepping back over blanks and a closing quote (JSON, or JSON escaped in a string).
+func keyBefore(s string, p int) (string, int) {
 	j := p
 	for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
 		j--
@@ -50,7 +54,7 @@ func keyBefore(s string, p int) string {
 	for j > 0 && keyChar(s[j-1]) {
 		j--
 	}
-	return s[j:end]
+	return s[j:end], j
 }
 
 func keyChar(c byte) bool {

@@ -181,3 +181,50 @@ func TestMaskNamesKind(t *testing.T) {
 		t.Error("String kept a GitHub token")
 	}
 }
+
+// TestStringLeavesLookAlikes lists text that resembles a secret but is not one:
+// masking it would hide evidence an analyst needs.
+func TestStringLeavesLookAlikes(t *testing.T) {
+	for _, s := range []string{
+		"GET /index.html HTTP/1.1",
+		"pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh",
+		"User changed password for account bob",
+		"Windows: Password policy changed",
+		"secret_name=prod/db arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db",
+		"https://example.com/path?q=1",
+		"https://user@example.com/",
+		"eyJhbGciOiJIUzI1NiJ9 alone is only a header",
+		"xoxb- too short",
+		"ghp_short",
+		"Authorization: Bearer",
+		"task-1234567890abcdefghijkl",
+		"token=null&password=true",
+		"password: ********",
+	} {
+		t.Run(s, func(t *testing.T) {
+			if got := String(s); got != s {
+				t.Errorf("String(%q) = %q, want it unchanged", s, got)
+			}
+		})
+	}
+}
+
+func TestStringQuotesAndEnds(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`password="unterminated secret`, `password="[REDACTED:password]`},
+		{"password='multi\nline'", "password='[REDACTED:password]\nline'"},
+		{`{\"token\":\"abc`, `{\"token\":\"[REDACTED:token]`},
+		{"token = spaced", "token = [REDACTED:token]"},
+		{"PWD=/home/u;ls", "PWD=[REDACTED:password];ls"},
+		{"a:b@c token:x", "a:b@c token:[REDACTED:token]"},
+		{"https://u:p@h1/ https://v:q@h2/", "https://u:[REDACTED:password]@h1/ " +
+			"https://v:[REDACTED:password]@h2/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			if got := String(tt.in); got != tt.want {
+				t.Errorf("String(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}

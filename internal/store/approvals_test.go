@@ -118,7 +118,8 @@ func TestDecideApprovalAfterExpiry(t *testing.T) {
 
 	// Rejecting late is still a rejection.
 	b := pendingApproval(t, s, t0.Add(time.Hour))
-	if err := s.DecideApproval(ctx, b.ID, ApprovalRejected, "analyst:alice", "", t0.Add(2*time.Hour)); err != nil {
+	late := t0.Add(2 * time.Hour)
+	if err := s.DecideApproval(ctx, b.ID, ApprovalRejected, "analyst:alice", "", late); err != nil {
 		t.Errorf("DecideApproval(late reject) = %v, want nil", err)
 	}
 }

@@ -205,7 +205,8 @@ func TestIndexEntities(t *testing.T) {
 		t.Errorf("index = %d rows, first %s, last %s; want 1 row from 09:00 to 11:00",
 			n, first, last)
 	}
-	if err := s.IndexEntities(ctx, "CASE-000404", []string{"ip:1.2.3.4"}, t0); !errors.Is(err, ErrNotFound) {
+	err := s.IndexEntities(ctx, "CASE-000404", []string{"ip:1.2.3.4"}, t0)
+	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("IndexEntities(unknown case) = %v, want ErrNotFound", err)
 	}
 }

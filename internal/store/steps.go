@@ -17,8 +17,8 @@ import (
 	"unicode/utf8"
 )
 
-// GenesisHash is the PrevHash of the first step of the chain.
-var GenesisHash = strings.Repeat("0", 64)
+// GenesisHash is the PrevHash of the first step of the chain: 64 zeros.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
 
 // stepDomain starts every step's hash input, so that a step hash cannot be
 // confused with any other SHA-256 the system computes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -231,5 +232,40 @@ func TestStepRoundTripOddBytes(t *testing.T) {
 	}
 	if rep, _ := s.VerifyChain(ctx); !rep.OK {
 		t.Errorf("VerifyChain() = %+v, want OK", rep)
+	}
+}
+
+// TestAppendStepTwoStores opens the same file twice, as two processes would,
+// and appends from both at once: BEGIN IMMEDIATE and the busy timeout must
+// keep the chain whole without the in-process writer queue.
+func TestAppendStepTwoStores(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "conductor.db")
+	stores := []*Store{openAt(t, path), openAt(t, path)}
+	const each = 40
+
+	var wg sync.WaitGroup
+	errs := make(chan error, len(stores)*each)
+	for i, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				st := Step{CaseID: "CASE-000001", Kind: "note",
+					Summary: fmt.Sprintf("store %d step %d", i, j)}
+				errs <- s.AppendStep(context.Background(), &st)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("AppendStep() = %v", err)
+		}
+	}
+
+	rep, err := stores[0].VerifyChain(context.Background())
+	if err != nil || !rep.OK || rep.Checked != 2*each {
+		t.Errorf("VerifyChain() = %+v, %v; want OK with %d checked", rep, err, 2*each)
 	}
 }

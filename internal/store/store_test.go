@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 
@@ -293,5 +294,63 @@ func TestCloseTwice(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Errorf("second Close() = %v, want nil", err)
+	}
+}
+
+// TestOpenConcurrent opens one fresh file from several goroutines at once, as
+// a server and a CLI started together would: each migration applies once.
+func TestOpenConcurrent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "conductor.db")
+	const n = 4
+
+	var wg sync.WaitGroup
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			stores[i], errs[i] = Open(context.Background(), path, Options{})
+		}()
+	}
+	wg.Wait()
+
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Open() #%d = %v", i, err)
+		}
+		defer stores[i].Close()
+	}
+	var rows int
+	stores[0].DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&rows)
+	if rows != 1 {
+		t.Errorf("schema_migrations has %d rows, want 1", rows)
+	}
+}
+
+// TestWriteTxIsImmediate checks _txlock=immediate: a transaction holds the
+// write lock from BEGIN, so a writer that cannot wait fails at once instead of
+// both discovering the conflict at commit.
+func TestWriteTxIsImmediate(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+
+	tx, err := s.DB().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatalf("BeginTx() = %v", err)
+	}
+	defer tx.Rollback()
+
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		t.Fatalf("Conn() = %v", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		t.Fatalf("PRAGMA busy_timeout = %v", err)
+	}
+	_, err = conn.ExecContext(ctx, `INSERT INTO counters (name, value) VALUES ('x', 1)`)
+	if err == nil || !strings.Contains(err.Error(), "locked") {
+		t.Errorf("write beside an empty transaction = %v, want database is locked", err)
 	}
 }

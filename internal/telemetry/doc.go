@@ -21,7 +21,8 @@
 //   - event id, from `EventID`, `EventCode` or `event.code`;
 //   - event type, from `event_type`, `_path`, `eventName`, `ActionType`, `Operation`,
 //     `OperationName` or `event.action`;
-//   - source, the base name of the file (`archive.zip/member.json` for zip members).
+//   - source, the base name of the file, without .gz (`archive.zip/member.json` for
+//     zip members).
 //
 // Loading the same file twice stores its events once: an event is identified by its
 // source, line and content.
@@ -49,7 +50,8 @@
 // the values (letters and digits; punctuation separates tokens), so `lsass` finds
 // `C:\Windows\System32\lsass.exe` but `lsas` does not; use `lsas*` for that. Inside
 // quotes, write a quote as `""`; backslashes are literal. Parentheses do not group.
-// A word with `://` in it (a URL) is a full-text term, not a field filter.
+// A word with `://` in it (a URL) or starting with a drive letter (`C:\`) is a
+// full-text term, not a field filter.
 //
 // A malformed query (an unbalanced quote, a dangling OR, a wildcard in the middle of a
 // word) is rejected with a [*QueryError] that names the token and how to fix it.

@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,7 +30,7 @@ func (w *batchWriter) add(ctx context.Context, rec record) (bool, error) {
 
 // flush inserts the queued records in one transaction. On error the batch is rolled
 // back and dropped; batches committed before stay.
-func (w *batchWriter) flush(ctx context.Context) (err error) {
+func (w *batchWriter) flush(ctx context.Context) error {
 	if len(w.pending) == 0 {
 		return nil
 	}
@@ -38,26 +39,49 @@ func (w *batchWriter) flush(ctx context.Context) (err error) {
 		w.pending = w.pending[:0]
 	}()
 
-	tx, err := w.db.BeginTx(ctx, nil)
+	conn, err := w.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("beginning transaction: %w", err)
+		return fmt.Errorf("getting a connection: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			err = errors.Join(err, tx.Rollback())
-		}
-	}()
+	defer conn.Close()
 
-	stored, err := insertAll(ctx, tx, w.pending)
+	stored, err := inImmediateTx(ctx, conn, func() (int, error) {
+		return insertAll(ctx, conn, w.pending)
+	})
 	if err != nil {
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("committing events: %w", err)
 	}
 	w.stored += stored
 	w.dups += len(w.pending) - stored
 	return nil
+}
+
+// inImmediateTx runs fn in a BEGIN IMMEDIATE transaction on conn. database/sql's
+// BeginTx starts a deferred transaction, and in WAL mode a deferred transaction that
+// turns into a writer fails at once with SQLITE_BUSY when another writer got there
+// first; an immediate one takes the write lock up front and waits out the busy
+// timeout instead, so concurrent loads queue rather than fail.
+func inImmediateTx(ctx context.Context, conn *sql.Conn, fn func() (int, error)) (int, error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		return 0, fmt.Errorf("beginning transaction: %w", err)
+	}
+
+	n, err := fn()
+	// COMMIT and ROLLBACK must run even when ctx has ended, or the connection would
+	// go back to the pool inside a transaction.
+	end := context.WithoutCancel(ctx)
+	if err == nil {
+		if _, err = conn.ExecContext(end, "COMMIT"); err == nil {
+			return n, nil
+		}
+		err = fmt.Errorf("committing events: %w", err)
+	}
+	if _, rbErr := conn.ExecContext(end, "ROLLBACK"); rbErr != nil {
+		// A connection in an unknown state must not be reused.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		err = errors.Join(err, fmt.Errorf("rolling back: %w", rbErr))
+	}
+	return 0, err
 }
 
 // fieldRows is how many tel_fields rows one INSERT carries: per-statement overhead
@@ -78,13 +102,13 @@ func insertFields(rows int) string {
 // inserts holds the statements of one transaction and the field rows not yet
 // written.
 type inserts struct {
-	tx                *sql.Tx
+	conn              *sql.Conn
 	event, fts, field *sql.Stmt
 	rows              []any
 }
 
-func insertAll(ctx context.Context, tx *sql.Tx, recs []record) (int, error) {
-	in, err := prepareInserts(ctx, tx)
+func insertAll(ctx context.Context, conn *sql.Conn, recs []record) (int, error) {
+	in, err := prepareInserts(ctx, conn)
 	if err != nil {
 		return 0, err
 	}
@@ -103,17 +127,17 @@ func insertAll(ctx context.Context, tx *sql.Tx, recs []record) (int, error) {
 	return stored, in.flushFields(ctx)
 }
 
-func prepareInserts(ctx context.Context, tx *sql.Tx) (*inserts, error) {
-	in := inserts{tx: tx}
+func prepareInserts(ctx context.Context, conn *sql.Conn) (*inserts, error) {
+	in := inserts{conn: conn}
 	var err error
-	if in.event, err = tx.PrepareContext(ctx, insertEvent); err != nil {
+	if in.event, err = conn.PrepareContext(ctx, insertEvent); err != nil {
 		return nil, fmt.Errorf("preparing event insert: %w", err)
 	}
-	if in.fts, err = tx.PrepareContext(ctx, insertFTS); err != nil {
+	if in.fts, err = conn.PrepareContext(ctx, insertFTS); err != nil {
 		in.close()
 		return nil, fmt.Errorf("preparing text insert: %w", err)
 	}
-	if in.field, err = tx.PrepareContext(ctx, insertFields(fieldRows)); err != nil {
+	if in.field, err = conn.PrepareContext(ctx, insertFields(fieldRows)); err != nil {
 		in.close()
 		return nil, fmt.Errorf("preparing field insert: %w", err)
 	}
@@ -163,7 +187,7 @@ func (in *inserts) flushFields(ctx context.Context) error {
 	if len(in.rows) == 0 {
 		return nil
 	}
-	if _, err := in.tx.ExecContext(ctx, insertFields(len(in.rows)/3), in.rows...); err != nil {
+	if _, err := in.conn.ExecContext(ctx, insertFields(len(in.rows)/3), in.rows...); err != nil {
 		return fmt.Errorf("indexing event fields: %w", err)
 	}
 	return nil

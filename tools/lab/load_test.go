@@ -66,7 +66,8 @@ func TestParseErrors(t *testing.T) {
 			"broken.yaml:2: org.name: anchors and aliases are not supported"},
 		{"unknown alias", validHead + "allow_list: *x\n",
 			"broken.yaml: syntax: unknown anchor 'x' referenced"},
-		{"syntax", "org:\n  name: [unclosed\n", "broken.yaml:1: syntax: did not find expected ',' or ']'"},
+		{"syntax", "org:\n  name: [unclosed\n",
+			"broken.yaml:1: syntax: did not find expected ',' or ']'"},
 		{"tabs", "org:\n\tname: X\n", "broken.yaml:2: syntax: found character that cannot start " +
 			"any token"},
 		{"empty", "", "broken.yaml:1: file is empty"},
