@@ -35,6 +35,10 @@ type Directory interface {
 	IsInternalIP(ip string) bool
 	IsInternalDomain(domain string) bool
 	AllowListed(kind, value string) bool
+	// KnownBenign returns the reasons an activity is known to be legitimate
+	// (a false positive the SOC has explained), matching on structured fields
+	// only: hosts, users, techniques and time.
+	KnownBenign(hosts, users, techniques []string, at time.Time) []string
 }
 
 // Intel looks up threat intelligence on one entity.

@@ -180,8 +180,33 @@ func suspectedInjection(fs []finding.Finding) bool {
 	return false
 }
 
+// knownBenign returns the reasons the case's activity is expected, but only
+// when every finding of the case is explained: one unexplained finding keeps
+// the whole case under suspicion.
+func (e *Engine) knownBenign(v *CaseView) []string {
+	d := e.cfg.Directory
+	if d == nil || len(v.Findings) == 0 {
+		return nil
+	}
+	var out []string
+	for i := range v.Findings {
+		f := &v.Findings[i]
+		hosts := append(f.Values(finding.KindHost), f.Values(finding.KindIP)...)
+		reasons := d.KnownBenign(hosts, f.Values(finding.KindUser), f.Techniques, f.Time)
+		if len(reasons) == 0 {
+			return nil
+		}
+		for _, r := range reasons {
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
 func (e *Engine) scoreInput(v *CaseView) score.Input {
-	in := score.Input{Findings: v.Findings}
+	in := score.Input{Findings: v.Findings, KnownBenign: e.knownBenign(v)}
 	for _, h := range v.Enrichment.Intel {
 		in.IntelHits = append(in.IntelHits, score.Hit{
 			Kind: h.Kind, Value: h.Value, Threat: h.Threat, Confidence: h.Confidence,

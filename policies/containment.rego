@@ -4,7 +4,9 @@
 # accounts and anything the inventory does not know wait for a lead.
 package conductor.guard
 
-confidence := object.get(object.get(input, "case", {}), "confidence", 0)
+default confidence := "missing"
+
+confidence := input.case.confidence
 
 confident if {
 	is_number(confidence)
@@ -12,9 +14,9 @@ confident if {
 }
 
 allow_reasons contains msg if {
-	containment
+	input.risk == "containment"
 	input.reversible == true
-	count(targets) > 0
+	has_targets
 	confident
 	msg := sprintf(
 		"reversible containment at confidence %v (threshold %v)",
@@ -22,8 +24,8 @@ allow_reasons contains msg if {
 	)
 }
 
-hold contains routine(msg) if {
-	containment
+routine_holds contains msg if {
+	input.risk == "containment"
 	not confident
 	msg := sprintf(
 		"case confidence %v is below the containment threshold %v",
@@ -31,105 +33,113 @@ hold contains routine(msg) if {
 	)
 }
 
-hold contains lead("containment that cannot be undone") if {
-	containment
+sensitive_holds contains "containment that cannot be undone" if {
+	input.risk == "containment"
 	not input.reversible == true
 }
 
-hold contains lead("no target facts: the policy cannot tell what this changes") if {
+sensitive_holds contains "no target facts: the policy cannot tell what this changes" if {
 	changes_estate
-	count(targets) == 0
+	not has_targets
 }
 
 # Hosts.
 
-hosts contains t if {
+sensitive_holds contains sprintf("host %q is not in the inventory", [t.value]) if {
 	changes_estate
-	some t in targets
+	some t in input.targets
 	t.kind == "host"
-}
-
-hold contains lead(sprintf("host %q is not in the inventory", [value_of(t)])) if {
-	some t in hosts
 	not t.known == true
 }
 
 # T5: isolating a domain controller cuts authentication for the whole domain,
 # yet it can be the right call mid-ransomware, so a lead decides; it never runs
 # on its own.
-hold contains lead(sprintf("host %q is a domain controller", [value_of(t)])) if {
-	some t in hosts
+sensitive_holds contains sprintf("host %q is a domain controller", [t.value]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "host"
 	t.asset_type == "domain_controller"
 }
 
-hold contains lead(sprintf("host %q is a %s, not a routine workstation", [value_of(t), kind])) if {
-	some t in hosts
+sensitive_holds contains sprintf("host %q is a %s, not a routine workstation", [t.value, kind]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "host"
 	kind := object.get(t, "asset_type", "host of unknown type")
 	kind != "domain_controller"
-	not kind in routine_asset_types
+	not kind in config.routine_asset_types
 }
 
-hold contains lead(sprintf("host %q is a crown jewel", [value_of(t)])) if {
-	some t in hosts
+sensitive_holds contains sprintf("host %q is a crown jewel", [t.value]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "host"
 	t.crown_jewel == true
 }
 
-hold contains lead(sprintf("host %q has %s criticality", [value_of(t), t.criticality])) if {
-	some t in hosts
-	t.criticality in sensitive_criticality
+sensitive_holds contains sprintf("host %q has %s criticality", [t.value, t.criticality]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "host"
+	t.criticality in config.sensitive_criticality
 }
 
 # Accounts.
 
-users contains t if {
+sensitive_holds contains sprintf("account %q is not in the directory", [t.value]) if {
 	changes_estate
-	some t in targets
+	some t in input.targets
 	t.kind == "user"
-}
-
-hold contains lead(sprintf("account %q is not in the directory", [value_of(t)])) if {
-	some t in users
 	not t.known == true
 }
 
 # T5: the break-glass account is how humans get back in when everything else
 # fails; no agent may disable it, and a human needs a lead's approval.
 deny_reasons contains msg if {
-	some t in users
+	changes_estate
+	some t in input.targets
+	t.kind == "user"
 	t.break_glass == true
 	agent
-	msg := sprintf("account %q is a break-glass account: agents never touch it", [value_of(t)])
+	msg := sprintf("account %q is a break-glass account: agents never touch it", [t.value])
 }
 
-hold contains lead(sprintf("account %q is a break-glass account", [value_of(t)])) if {
-	some t in users
+sensitive_holds contains sprintf("account %q is a break-glass account", [t.value]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "user"
 	t.break_glass == true
 	human
 }
 
-hold contains lead(sprintf("account %q has role %s", [value_of(t), role])) if {
-	some t in users
+sensitive_holds contains sprintf("account %q has role %s", [t.value, role]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "user"
 	role := object.get(t, "role", "unknown")
-	not role in routine_user_roles
+	not role in config.routine_user_roles
 }
 
-hold contains lead(sprintf("account %q belongs to a VIP", [value_of(t)])) if {
-	some t in users
+sensitive_holds contains sprintf("account %q belongs to a VIP", [t.value]) if {
+	changes_estate
+	some t in input.targets
+	t.kind == "user"
 	t.vip == true
 }
 
 # Mailboxes and messages.
 
-hold contains lead(sprintf("%s %q is not known to the mail system", [t.kind, value_of(t)])) if {
+sensitive_holds contains sprintf("%s %q is not known to the mail system", [t.kind, t.value]) if {
 	changes_estate
-	some t in targets
+	some t in input.targets
 	t.kind in {"email", "message"}
 	not t.known == true
 }
 
-hold contains lead(sprintf("address %q is internal", [value_of(t)])) if {
+sensitive_holds contains sprintf("address %q is internal", [t.value]) if {
 	changes_estate
-	some t in targets
+	some t in input.targets
 	t.kind == "email"
 	t.internal == true
 }
@@ -138,9 +148,9 @@ hold contains lead(sprintf("address %q is internal", [value_of(t)])) if {
 
 target_kinds := {"host", "user", "ip", "domain", "email", "message"}
 
-hold contains lead(msg) if {
+sensitive_holds contains msg if {
 	changes_estate
-	some t in targets
+	some t in input.targets
 	kind := object.get(t, "kind", "")
 	not kind in target_kinds
 	msg := sprintf("target %q is of kind %q, which no rule covers", [value_of(t), kind])

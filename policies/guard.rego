@@ -2,91 +2,108 @@
 # its own (allow), waits for a human (needs_approval) or never runs (deny).
 #
 # The input is a guardrails.Request as JSON; README.md in this folder describes
-# every field. Each rule file adds to three sets:
-#   deny_reasons  - strings; any one of them denies the action;
-#   hold          - {"reason", "role"} objects; any one holds it for a human;
-#   allow_reasons - strings; an action runs on its own only with one of them.
-# Deny beats needs_approval beats allow, and an action no rule allows waits
-# for a lead: the policy fails closed.
+# every field. Each rule file adds to four sets of reasons:
+#   deny_reasons    - any one denies the action;
+#   sensitive_holds - any one holds it for the sensitive approver role (lead);
+#   routine_holds   - any one holds it for the routine approver role (analyst);
+#   allow_reasons   - an action runs on its own only with one of them.
+# Deny beats needs_approval beats allow, and an action that no rule allows
+# waits for a lead: the policy fails closed.
+#
+# The rules test input fields directly (input.risk == "containment") where they
+# can, so that OPA's rule index skips what does not apply: a decision must take
+# tens of microseconds.
 package conductor.guard
 
-# config holds the thresholds and lists from data.json. A missing key falls back
-# to the documented default below, or holds the action (see required_keys).
-default config := {}
-
+# config holds the thresholds and lists of data.json. A missing scalar falls
+# back to its default below; a missing list holds every change (required_lists).
 config := data.conductor.config
 
-# Settings, read once per decision; lists become sets for cheap lookups.
+default kill_switch := false
 
-kill_switch := object.get(config, "kill_switch", false)
+kill_switch := config.kill_switch
 
-min_confidence := object.get(config, "containment_min_confidence", 0.7)
+default min_confidence := 0.7
 
-per_case_limit := object.get(object.get(config, "blast_radius", {}), "per_case", 3)
+min_confidence := config.containment_min_confidence
 
-global_limit := object.get(object.get(config, "blast_radius", {}), "global", 10)
+default per_case_limit := 3
 
-min_prefix_v4 := object.get(object.get(config, "block_min_prefix", {}), "ipv4", 24)
+per_case_limit := config.blast_radius.per_case
 
-min_prefix_v6 := object.get(object.get(config, "block_min_prefix", {}), "ipv6", 48)
+default global_limit := 10
 
-protected_networks := object.get(config, "protected_networks", [])
+global_limit := config.blast_radius.global
 
-allowed_networks := object.get(object.get(config, "allow_list", {}), "networks", [])
+default min_prefix_v4 := 24
 
-allowed_domains := {lower(d) | some d in object.get(object.get(config, "allow_list", {}), "domains", [])}
+min_prefix_v4 := config.block_min_prefix.ipv4
 
-internal_suffixes := object.get(config, "internal_domain_suffixes", [])
+default min_prefix_v6 := 48
 
-routine_asset_types := {x | some x in object.get(config, "routine_asset_types", [])}
+min_prefix_v6 := config.block_min_prefix.ipv6
 
-routine_user_roles := {x | some x in object.get(config, "routine_user_roles", [])}
+default routine_role := "analyst"
 
-sensitive_criticality := {x | some x in object.get(config, "sensitive_criticality", [])}
+routine_role := config.approver_roles.routine
 
-human_roles := {x | some x in object.get(config, "human_roles", [])}
+default sensitive_role := "lead"
 
-free_text_args := {x | some x in object.get(config, "free_text_args", [])}
+sensitive_role := config.approver_roles.sensitive
 
-approval_ttls := object.get(config, "approval_ttl_seconds", {})
+ttl_for(role) := config.approval_ttl_seconds[role]
 
-risk := object.get(input, "risk", "")
+default ttl_for(_) := 3600
 
-actor := object.get(input, "actor", "")
+# required_lists are the lists whose absence would silently weaken a rule (an
+# empty protected list protects nothing), so their absence holds every change.
+required_lists := [
+	"protected_networks",
+	"allow_list",
+	"routine_asset_types",
+	"routine_user_roles",
+	"human_roles",
+]
 
-targets := object.get(input, "targets", [])
+sensitive_holds contains sprintf("policy data lacks conductor.config.%s", [key]) if {
+	some key in required_lists
+	not config[key]
+}
 
-risk_classes := {"read_only", "write", "containment", "destructive"}
+default risk := ""
 
-read_only if risk == "read_only"
+risk := input.risk
 
-write if risk == "write"
+default actor := ""
 
-containment if risk == "containment"
+actor := input.actor
 
-destructive if risk == "destructive"
+default tool := ""
+
+tool := input.tool
+
+# has_targets: the engine names what the action touches. Anything but a
+# non-empty array of objects leaves the policy blind, so it cannot allow.
+has_targets if {
+	is_array(input.targets)
+	count(input.targets) > 0
+}
+
+deny_reasons contains sprintf("target %v is not an object", [t]) if {
+	some t in input.targets
+	not is_object(t)
+}
 
 # changes_estate: containment and destructive actions touch hosts, accounts and
 # networks; their targets get the strictest checks.
-changes_estate if containment
+changes_estate if input.risk == "containment"
 
-changes_estate if destructive
+changes_estate if input.risk == "destructive"
 
-routine_role := object.get(object.get(config, "approver_roles", {}), "routine", "analyst")
-
-sensitive_role := object.get(object.get(config, "approver_roles", {}), "sensitive", "lead")
-
-routine(msg) := {"reason": msg, "role": routine_role}
-
-lead(msg) := {"reason": msg, "role": sensitive_role}
-
-ttl_for(role) := object.get(approval_ttls, role, 3600)
-
-hold_reasons := {h.reason | some h in hold}
+hold_reasons := sensitive_holds | routine_holds
 
 approver_role := sensitive_role if {
-	some h in hold
-	h.role == sensitive_role
+	count(sensitive_holds) > 0
 } else := routine_role
 
 decision := {
@@ -95,7 +112,7 @@ decision := {
 	"approver_role": "",
 	"ttl_seconds": 0,
 } if {
-	read_only
+	input.risk == "read_only"
 } else := {
 	"outcome": "deny",
 	"reasons": sort(deny_reasons),
@@ -124,27 +141,14 @@ decision := {
 	"ttl_seconds": ttl_for(sensitive_role),
 }
 
+risk_classes := {"read_only", "write", "containment", "destructive"}
+
 deny_reasons contains sprintf("risk class %q is unknown", [risk]) if {
 	not risk in risk_classes
 }
 
-# required_keys are the data keys whose absence would silently weaken a rule
-# (an empty protected list protects nothing), so their absence holds every change.
-required_keys := {
-	"protected_networks",
-	"allow_list",
-	"routine_asset_types",
-	"routine_user_roles",
-	"human_roles",
-}
-
-hold contains lead(sprintf("policy data lacks conductor.config.%s", [key])) if {
-	some key in required_keys
-	not key in object.keys(config)
-}
-
 allow_reasons contains "write tool: it records or communicates, the estate is unchanged" if {
-	write
+	input.risk == "write"
 }
 
 value_of(t) := object.get(t, "value", "")

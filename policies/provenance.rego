@@ -3,8 +3,6 @@
 # obeyed by the model (T1). Such an argument is held for a human to check.
 package conductor.guard
 
-provenance := object.get(input, "provenance", {})
-
 untrusted_sources := {"untrusted_text", "planner"}
 
 trusted_sources := {"case_entity", "analyst"}
@@ -12,29 +10,25 @@ trusted_sources := {"case_entity", "analyst"}
 # Free-text arguments of a write (a ticket body, a note) are expected to come
 # from the planner; their values name nothing in the estate.
 exempt(name) if {
-	write
-	name in free_text_args
+	input.risk == "write"
+	name in config.free_text_args
 }
 
-hold contains routine(sprintf("argument %s comes from %s", [name, src])) if {
-	not read_only
-	some name, src in provenance
+routine_holds contains sprintf("argument %s comes from %s", [name, src]) if {
+	some name, src in input.provenance
 	src in untrusted_sources
 	not exempt(name)
 }
 
-hold contains routine(sprintf("argument %s has unknown provenance %q", [name, src])) if {
-	not read_only
-	some name, src in provenance
+routine_holds contains sprintf("argument %s has unknown provenance %q", [name, src]) if {
+	some name, src in input.provenance
 	not src in untrusted_sources
 	not src in trusted_sources
 }
 
-# Every argument that names a target of an estate-changing action must say
-# where it came from; other parameters (a duration, a reason) name nothing.
-hold contains routine(sprintf("argument %s has no recorded provenance", [name])) if {
+routine_holds contains sprintf("argument %s has no recorded provenance", [name]) if {
 	changes_estate
-	some t in targets
-	name := t.arg
-	not provenance[name]
+	some name, _ in input.args
+	not name in config.free_text_args
+	not input.provenance[name]
 }

@@ -3,12 +3,10 @@ package playbook
 import (
 	"context"
 	"testing"
-
-	"github.com/conductor-sec/conductor/agent"
 )
 
 // BenchmarkPlan runs one whole endpoint-compromise investigation (four Plan
-// calls, 13 proposals) over a fresh view per iteration.
+// calls, 10 proposals) over a fresh view per iteration.
 func BenchmarkPlan(b *testing.B) {
 	p := newPlanner(b, "")
 	ctx := context.Background()
@@ -59,5 +57,3 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
-
-var _ = agent.Plan{}

@@ -41,6 +41,10 @@ func (d directory) IsInternalIP(ip string) bool         { return d.l.IsInternalI
 func (d directory) IsInternalDomain(domain string) bool { return d.l.IsInternalDomain(domain) }
 func (d directory) AllowListed(kind, value string) bool { return d.l.AllowListed(kind, value) }
 
+func (d directory) KnownBenign(hosts, users, techniques []string, at time.Time) []string {
+	return d.l.KnownBenign(hosts, users, techniques, at)
+}
+
 // IntelSets looks a value up in several indicator sets.
 type IntelSets []*intel.Set
 

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -128,10 +129,13 @@ func TestOCSFTimeDT(t *testing.T) {
 }
 
 func TestSentinelJSONEmbeddedDetails(t *testing.T) {
-	rec := `{"AccountId":"111122223333","ActivityType":"Recon:EC2/Portscan",
-	"Type":"AWSGuardDuty","Severity":5,"TimeCreated":"2026-08-25T10:00:00Z",
-	"Title":"Port scan","ResourceDetails":"{\"resourceType\":\"Instance\",\"instanceDetails\":{\"instanceId\":\"i-1\"}}",
-	"ServiceDetails":"{\"resourceRole\":\"ACTOR\",\"action\":{\"networkConnectionAction\":{\"remoteIpDetails\":{\"ipAddressV4\":\"192.0.2.7\"}}}}"}`
+	resource := `{"resourceType":"Instance","instanceDetails":{"instanceId":"i-1"}}`
+	service := `{"resourceRole":"ACTOR","action":{"networkConnectionAction":` +
+		`{"remoteIpDetails":{"ipAddressV4":"192.0.2.7"}}}}`
+	rec := `{"AccountId":"111122223333","ActivityType":"Recon:EC2/Portscan",` +
+		`"Type":"AWSGuardDuty","Severity":5,"TimeCreated":"2026-08-25T10:00:00Z",` +
+		`"Title":"Port scan","ResourceDetails":` + strconv.Quote(resource) +
+		`,"ServiceDetails":` + strconv.Quote(service) + `}`
 	f, err := ParseRecord(FormatGuardDuty, []byte(rec), Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -24,7 +24,7 @@ func bad(field, format string, args ...any) *FileError {
 // check reports the first invalid value in o.
 func (o *Org) check() error {
 	steps := []func() *FileError{o.checkInfo, o.checkHosts, o.checkUsers,
-		o.checkMessages, o.checkAllowList}
+		o.checkMessages, o.checkAllowList, o.checkKnownBenign}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return err
@@ -173,6 +173,26 @@ func (o *Org) checkAllowList() *FileError {
 	for i, e := range o.AllowList.Emails {
 		if err := checkEmail(e); err != nil {
 			return bad(fmt.Sprintf("allow_list.emails[%d]", i), "%v", err)
+		}
+	}
+	return nil
+}
+
+func (o *Org) checkKnownBenign() *FileError {
+	for i, e := range o.KnownBenign {
+		at := func(f string) string { return fmt.Sprintf("known_benign[%d].%s", i, f) }
+		switch {
+		case strings.TrimSpace(e.Name) == "":
+			return bad(at("name"), "missing; name the activity")
+		case strings.TrimSpace(e.Reason) == "":
+			return bad(at("reason"), "missing; say why the activity is legitimate")
+		case len(e.Hosts)+len(e.Users) == 0:
+			return bad(at("hosts"), "set hosts or users: an entry must say whose activity it is")
+		}
+		if e.HoursUTC != "" {
+			if _, _, err := parseHours(e.HoursUTC); err != nil {
+				return bad(at("hours_utc"), "%v", err)
+			}
 		}
 	}
 	return nil

@@ -40,7 +40,7 @@ func TestParseErrors(t *testing.T) {
 			`broken.yaml:8: hosts[0].criticality: "urgent" is not one of low, medium, high, critical`},
 		{"unknown top-level field", validHead + "hosts2: []\n",
 			"broken.yaml:11: hosts2: unknown field (allowed: org, hosts, users, messages, " +
-				"allow_list)"},
+				"allow_list, known_benign)"},
 		{"host twice", strings.Replace(validHead, "users:", "  - {name: srv-1, ip: 10.9.0.2, "+
 			"type: server, criticality: low}\nusers:", 1),
 			"broken.yaml:9: hosts[1].name: host srv-1 is defined twice"},

@@ -7,6 +7,25 @@ type Org struct {
 	Users     []User    `yaml:"users"`
 	Messages  []Message `yaml:"messages"`
 	AllowList AllowList `yaml:"allow_list"`
+	// KnownBenign lists activity the organisation knows to be legitimate:
+	// the false positives its analysts have already explained.
+	KnownBenign []Expected `yaml:"known_benign"`
+}
+
+// Expected is one known-benign activity. A finding matches when it names one
+// of the hosts or users (at least one list is set), every technique it
+// carries falls under one of Techniques (when set), and it happened within
+// HoursUTC (when set). Only structured fields match: a title or description
+// an attacker writes can never make an alert look expected.
+type Expected struct {
+	Name  string   `yaml:"name" json:"name"`
+	Hosts []string `yaml:"hosts" json:"hosts,omitempty"`
+	Users []string `yaml:"users" json:"users,omitempty"`
+	// Techniques are ATT&CK ids; T1021 covers T1021.004.
+	Techniques []string `yaml:"techniques" json:"techniques,omitempty"`
+	// HoursUTC is a daily window such as "00:30-03:30"; it may wrap midnight.
+	HoursUTC string `yaml:"hours_utc" json:"hours_utc,omitempty"`
+	Reason   string `yaml:"reason" json:"reason"`
 }
 
 // OrgInfo names the organisation and what counts as inside it.
