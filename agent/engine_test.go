@@ -102,8 +102,8 @@ func alert(title, desc string, obs ...finding.Observable) finding.Finding {
 
 // beacon returns three corroborating findings on host: a C2 connection, a DNS
 // query for the C2 domain and a credential dumper, all hitting the embedded
-// intel set. Together they give the case a confidence of 0.7, the default
-// threshold for containment on its own.
+// intel set. Together they give the case a confidence of 0.8, above the
+// default threshold of 0.7 for containment on its own.
 func beacon(host string, extra ...finding.Observable) []finding.Finding {
 	h := field(finding.KindHost, host, "src")
 	return []finding.Finding{
@@ -511,5 +511,51 @@ func TestCorrelationAndDuplicates(t *testing.T) {
 	}
 	if got[3].CaseID == got[0].CaseID || !got[3].NewCase {
 		t.Errorf("unrelated finding joined %s, want a new case", got[3].CaseID)
+	}
+}
+
+// TestTextMentionsDoNotCorrelate: an address merely written in an alert's
+// description (attacker-controlled text) must not glue the alert to another
+// case.
+func TestTextMentionsDoNotCorrelate(t *testing.T) {
+	e := newEnv(t, app.Options{Planner: &scripted{verdict: "benign"}})
+	a1 := alert("Beacon", "", field(finding.KindIP, "198.51.100.20", "dst"))
+	a2 := alert("Spam", "mentions 198.51.100.20 in passing", finding.Observable{
+		Kind: finding.KindIP, Value: "198.51.100.20", Origin: finding.OriginText})
+
+	got, err := e.app.Engine.Ingest(e.ctx, []finding.Finding{a1, a2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[1].CaseID == got[0].CaseID {
+		t.Errorf("text mention joined case %s, want a case of its own", got[0].CaseID)
+	}
+}
+
+// TestExplainApproval: the approver sees why the action was held, the
+// evidence, what else it touches and how it is undone.
+func TestExplainApproval(t *testing.T) {
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p})
+	id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
+	rep := e.investigate(t, id)
+
+	v, err := e.app.Engine.Explain(e.ctx, rep.Approvals[0].ID)
+	if err != nil {
+		t.Fatalf("Explain: %v", err)
+	}
+
+	if v.Undo != "run edr.release_host host=DC-01" {
+		t.Errorf("Undo = %q, want run edr.release_host host=DC-01", v.Undo)
+	}
+	if len(v.BlastRadius) != 1 || !strings.Contains(v.BlastRadius[0],
+		"DC-01 is a domain_controller (critical criticality)") ||
+		!strings.Contains(v.BlastRadius[0], "crown jewel") {
+		t.Errorf("BlastRadius = %q, want the domain controller's role and crown jewel", v.BlastRadius)
+	}
+	if !strings.Contains(v.Evidence[0], "confidence 0.80") {
+		t.Errorf("Evidence[0] = %q, want the case confidence", v.Evidence[0])
 	}
 }

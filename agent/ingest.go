@@ -55,13 +55,18 @@ func (e *Engine) Ingest(ctx context.Context, fs []finding.Finding) ([]Ingested, 
 }
 
 // correlationKeys picks the entities that may join this finding to a case.
-// Addresses of the organisation's own mail domain and recipients are left out:
-// every e-mail shares them, so they would glue unrelated cases together.
+// Recipients and the organisation's own domains are left out: every e-mail
+// shares them, so they would glue unrelated cases together. So are values
+// merely mentioned in free text, which an attacker writes: only a structured
+// field, or a link the e-mail parser extracted, may join cases.
 func (e *Engine) correlationKeys(f *finding.Finding) []string {
 	var keys []string
 	seen := map[string]bool{}
 	for _, o := range f.Observables {
 		if !correlationKinds[o.Kind] || o.Role == "recipient" {
+			continue
+		}
+		if o.Origin == finding.OriginText && o.Role != "link" {
 			continue
 		}
 		if o.Kind == finding.KindDomain && e.internalDomain(o.Value) {

@@ -312,6 +312,7 @@ type varVisitor struct {
 	err     error
 }
 
+// Visit counts reads of vars and checks each vars.name against the declared vars.
 func (v *varVisitor) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
 	case *ast.IdentifierNode:

@@ -128,6 +128,13 @@ func (ix *index) fromLookup(tool, arg, value string, out any) bool {
 		if json.Unmarshal(st.Args, &args) != nil || !strings.EqualFold(fmt.Sprint(args[arg]), value) {
 			continue
 		}
+		// A lookup that found nothing says "known": false.
+		var found struct {
+			Known *bool `json:"known"`
+		}
+		if json.Unmarshal(st.Output, &found) != nil || (found.Known != nil && !*found.Known) {
+			continue
+		}
 		if json.Unmarshal(st.Output, out) == nil {
 			return true
 		}

@@ -116,12 +116,12 @@ func (ix *index) addLookup(st *agent.StepView) {
 
 // maxConfidence finds the highest "confidence" number anywhere in a tool's
 // output, so the planner does not depend on one connector's exact layout.
-// Matches marked expired do not count.
+// A match marked expired, or an answer marked allow_listed, does not count.
 func maxConfidence(v any) (int, bool) {
 	best, found := 0, false
 	switch t := v.(type) {
 	case map[string]any:
-		if expired, _ := t["expired"].(bool); expired {
+		if skip(t, "expired") || skip(t, "allow_listed") {
 			return 0, false
 		}
 		for k, c := range t {
@@ -142,6 +142,11 @@ func maxConfidence(v any) (int, bool) {
 		}
 	}
 	return best, found
+}
+
+func skip(m map[string]any, flag string) bool {
+	b, _ := m[flag].(bool)
+	return b
 }
 
 func (ix *index) addIntel(hits []agent.IntelHit) {

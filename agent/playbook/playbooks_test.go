@@ -260,3 +260,15 @@ func TestBenignLookalikeProposesNoContainment(t *testing.T) {
 			res.final.Verdict, res.tasks)
 	}
 }
+
+// TestTicketSeverity checks that a case severity the ticket tool does not take
+// ("info") becomes the playbook's default.
+func TestTicketSeverity(t *testing.T) {
+	v := genericView(45)
+	v.Case.Severity = "info"
+	res := simulate(t, newPlanner(t, ""), v, nil)
+	last := res.rounds[len(res.rounds)-1]
+	if len(last) != 1 || !strings.Contains(last[0], `"severity":"medium"`) {
+		t.Errorf("ticket round = %v, want severity medium", last)
+	}
+}

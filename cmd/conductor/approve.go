@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"text/tabwriter"
@@ -73,7 +74,51 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&status, "status", "pending",
 		"pending, approved, rejected, expired, used, void, or empty for all")
+	cmd.AddCommand(newApprovalShowCmd(g))
 	return cmd
+}
+
+func newApprovalShowCmd(g *globals) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show what an approver needs: the call, why it was held, evidence, blast radius, undo",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			v, err := a.Engine.Explain(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			if asJSON {
+				return json.NewEncoder(w).Encode(v)
+			}
+			ap := v.Approval
+			fmt.Fprintf(w, "%s  %s %s on %s (%s)\n", ap.ID, ap.Tool,
+				report.Clean(string(ap.Args)), ap.CaseID, ap.Status)
+			fmt.Fprintf(w, "  requested by %s; a %s may approve until %s\n", ap.RequestedBy,
+				ap.ApproverRole, ap.ExpiresAt.Format(time.RFC3339))
+			section(w, "held because", ap.Reasons)
+			section(w, "evidence", v.Evidence)
+			section(w, "blast radius", v.BlastRadius)
+			fmt.Fprintf(w, "  undo: %s\n", v.Undo)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func section(w io.Writer, title string, lines []string) {
+	fmt.Fprintf(w, "  %s:\n", title)
+	for _, l := range lines {
+		fmt.Fprintf(w, "    - %s\n", report.Clean(l))
+	}
 }
 
 func firstReason(rs []string) string {
