@@ -127,9 +127,14 @@ func intelAnswer(w *writer, _ []string) {
 		return
 	}
 	var parts []string
+	seen := map[string]bool{}
 	for _, h := range hits {
-		parts = append(parts, fmt.Sprintf("%s %s: %s, confidence %d, source %s", h.Kind,
-			clip(h.Value, 100), clip(h.Threat, 80), h.Confidence, clip(h.Source, 40)))
+		p := fmt.Sprintf("%s %s: %s, confidence %d, source %s", h.Kind,
+			clip(h.Value, 100), clip(h.Threat, 80), h.Confidence, clip(h.Source, 40))
+		if !seen[p] {
+			seen[p] = true
+			parts = append(parts, p)
+		}
 	}
 	w.say("Intel matches: %s.%s", strings.Join(parts, "; "), mark)
 }

@@ -87,25 +87,7 @@ func (s *Store) CreateCase(ctx context.Context, c *Case) error {
 		return fmt.Errorf("creating case: state %q: %w", c.State, ErrInvalid)
 	}
 
-	return s.write(ctx, func(tx *sql.Tx) error {
-		n, err := nextSeq(tx, prefixCase)
-		if err != nil {
-			return err
-		}
-		now := s.clock()
-		if c.CreatedAt.IsZero() {
-			c.CreatedAt = now
-		}
-		c.ID, c.UpdatedAt = formatID(prefixCase, n), now
-		closeTime(c, now)
-
-		_, err = tx.ExecContext(ctx, `INSERT INTO cases (id, seq, created_at, state,
-			updated_at) VALUES (?, ?, ?, '', '')`, c.ID, n, fmtTime(c.CreatedAt))
-		if err != nil {
-			return fmt.Errorf("creating case: %w", err)
-		}
-		return updateCase(ctx, tx, c)
-	})
+	return s.write(ctx, func(tx *sql.Tx) error { return s.createCase(ctx, tx, c) })
 }
 
 // closeTime stamps ClosedAt the first time a case is stored as closed.
