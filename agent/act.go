@@ -93,7 +93,10 @@ func (e *Engine) decideAndRun(ctx context.Context, r *run, a *store.Action, spec
 
 	switch d.Outcome {
 	case guardrails.Allow:
-		return e.execute(ctx, a, d.Permit)
+		if err := e.execute(ctx, a, d.Permit); err != nil || a.Status != ActionExecuted {
+			return err
+		}
+		return e.armTimer(ctx, a, spec, d)
 	case guardrails.NeedsApproval:
 		return e.hold(ctx, a, d)
 	}

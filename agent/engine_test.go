@@ -559,3 +559,70 @@ func TestExplainApproval(t *testing.T) {
 		t.Errorf("Evidence[0] = %q, want the case confidence", v.Evidence[0])
 	}
 }
+
+// ttlGuard is the real guard with a one-hour time limit on every allowed
+// containment, as a policy that sets undo_after would give.
+type ttlGuard struct{ g *guardrails.Guard }
+
+func (t ttlGuard) Decide(ctx context.Context, req guardrails.Request) guardrails.Decision {
+	d := t.g.Decide(ctx, req)
+	if d.Outcome == guardrails.Allow && req.Risk == "containment" {
+		d.UndoAfter = time.Hour
+	}
+	return d
+}
+
+// TestTimeLimitedContainment: reversible containment with a time limit is
+// undone when due unless a human confirmed it.
+func TestTimeLimitedContainment(t *testing.T) {
+	for _, confirm := range []bool{false, true} {
+		t.Run(fmt.Sprintf("confirm=%v", confirm), func(t *testing.T) {
+			g, err := guardrails.New(context.Background(), guardrails.Config{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			now := time.Now().UTC()
+			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+				prop("ws", "edr.isolate_host", `{"host":"WS-0142","reason":"beacon"}`),
+			}}}
+			e := newEnv(t, app.Options{Planner: p, Guard: ttlGuard{g},
+				Now: func() time.Time { return now }})
+			id := e.openCase(t, beacon("WS-0142")...)
+			rep := e.investigate(t, id)
+			if rep.Actions[0].Status != agent.ActionExecuted {
+				t.Fatalf("isolation status = %s, want executed", rep.Actions[0].Status)
+			}
+			if confirm {
+				lee := guardrails.Principal{Name: "analyst:lee", Role: "analyst"}
+				if _, err := e.app.Engine.Confirm(e.ctx, rep.Actions[0].ID, lee,
+					"EDR shows the beacon; keep it"); err != nil {
+					t.Fatalf("Confirm: %v", err)
+				}
+			}
+
+			now = now.Add(30 * time.Minute)
+			early, _ := e.app.Engine.RunTimers(e.ctx)
+			now = now.Add(time.Hour)
+			fired, err := e.app.Engine.RunTimers(e.ctx)
+			if err != nil {
+				t.Fatalf("RunTimers: %v", err)
+			}
+
+			snap, _ := e.app.Lab.State(e.ctx)
+			wantFired, wantIsolated := 1, 0
+			if confirm {
+				wantFired, wantIsolated = 0, 1
+			}
+			if len(early) != 0 || len(fired) != wantFired {
+				t.Errorf("timers fired early %d, when due %d; want 0 and %d", len(early),
+					len(fired), wantFired)
+			}
+			if len(snap.Isolated) != wantIsolated {
+				acts, _ := e.app.Store.CaseActions(e.ctx, id)
+				t.Errorf("isolated hosts = %+v, want %d; actions %+v", snap.Isolated,
+					wantIsolated, acts)
+			}
+		})
+	}
+}

@@ -109,10 +109,13 @@ type Decision struct {
 	// ApproverRole is the role that may approve a held action.
 	ApproverRole string `json:"approver_role,omitempty"`
 	// ExpiresAt is when a held action's approval lapses.
-	ExpiresAt     time.Time `json:"expires_at,omitzero"`
-	PolicyVersion string    `json:"policy_version"`
-	InputDigest   string    `json:"input_digest"`
-	Time          time.Time `json:"time"`
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	// UndoAfter, set on an allowed reversible action, is how long it may stand
+	// before it is undone unless a human confirms it; zero means it stands.
+	UndoAfter     time.Duration `json:"undo_after,omitempty"`
+	PolicyVersion string        `json:"policy_version"`
+	InputDigest   string        `json:"input_digest"`
+	Time          time.Time     `json:"time"`
 	// Permit is set only when Outcome is Allow.
 	Permit Permit `json:"-"`
 }

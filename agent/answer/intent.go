@@ -19,7 +19,8 @@ type intent struct {
 // approval" is about the approval, "which hosts were isolated" about the
 // isolation, not the hosts.
 var intents = []intent{
-	{"injection", []string{"injection*", "injected", "prompt*", "instructions"}, injectionAnswer},
+	{"injection", []string{"injection*", "injected", "prompt*", "instruct*", "jailbreak*",
+		"manipulat*"}, injectionAnswer},
 	{"approvals", []string{"approv*", "waiting", "waits", "wait", "pending", "held", "hold",
 		"sign-off", "sign off"}, approvalsAnswer},
 	{"failures", []string{"fail*", "error*", "manual*", "task*", "by hand", "broke*",

@@ -49,6 +49,8 @@ func newRootCmd() *cobra.Command {
 		newInvestigateCmd(g), newDemoCmd(g), newCasesCmd(g), newCaseCmd(g),
 		newApprovalsCmd(g), newApproveCmd(g, true), newApproveCmd(g, false),
 		newAuditCmd(g), newLogsCmd(g), newPolicyCmd(g), newBenchCmd(g),
+		newTimersCmd(g), newConfirmCmd(g),
+		newEvalCmd(g), newAskCmd(g),
 	)
 	return root
 }

@@ -198,6 +198,7 @@ const (
 	prefixDecision = "DEC"
 	prefixApproval = "APR"
 	prefixTask     = "TSK"
+	prefixTimer    = "TMR"
 )
 
 // formatID makes a readable id such as "CASE-000042".

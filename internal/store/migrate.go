@@ -91,10 +91,18 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) error {
 		return err
 	}
 
+	// One time stamps every migration of this open: they are one upgrade.
+	var at string
+	stamp := func() string {
+		if at == "" {
+			at = fmtTime(s.clock())
+		}
+		return at
+	}
 	for _, m := range ms {
 		applied := false
 		err := s.write(ctx, func(tx *sql.Tx) (err error) {
-			applied, err = s.applyOne(ctx, tx, m)
+			applied, err = s.applyOne(ctx, tx, m, stamp)
 			return err
 		})
 		if err != nil {
@@ -109,7 +117,8 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) error {
 
 // applyOne applies m unless the file already has it, and reports whether it
 // did.
-func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, m migration) (bool, error) {
+func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, m migration,
+	stamp func() string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx,
 		`SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
@@ -125,7 +134,7 @@ func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, m migration) (bool, er
 	}
 	_, err = tx.ExecContext(ctx,
 		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, fmtTime(s.clock()))
+		m.version, m.name, stamp())
 	if err != nil {
 		return false, fmt.Errorf("recording migration %s: %w", m.name, err)
 	}

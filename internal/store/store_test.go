@@ -72,8 +72,8 @@ func TestMigrationsFresh(t *testing.T) {
 	ctx := context.Background()
 
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("SchemaVersion() = %d, %v; want 1", v, err)
+	if err != nil || v != latestVersion(t) {
+		t.Fatalf("SchemaVersion() = %d, %v; want %d", v, err, latestVersion(t))
 	}
 	var names []string
 	rows, err := s.DB().Query(`SELECT name FROM sqlite_master WHERE type = 'table'
@@ -89,7 +89,7 @@ func TestMigrationsFresh(t *testing.T) {
 	}
 	want := []string{"actions", "approvals", "case_entities", "case_findings", "cases",
 		"chain_head", "counters", "decisions", "findings", "schema_migrations", "steps",
-		"tasks"}
+		"tasks", "timers"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("tables (-want +got):\n%s", diff)
 	}
@@ -106,8 +106,9 @@ func TestMigrationsReopenIsIdempotent(t *testing.T) {
 		var n int
 		s.DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
 		s.Close()
-		if n != 1 {
-			t.Fatalf("after open #%d: schema_migrations has %d rows, want 1", i+1, n)
+		if n != latestVersion(t) {
+			t.Fatalf("after open #%d: schema_migrations has %d rows, want %d", i+1, n,
+				latestVersion(t))
 		}
 	}
 }
@@ -121,13 +122,13 @@ func TestMigrationsExisting(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadMigrations() = %v", err)
 	}
-	v2 := migration{version: 2, name: "0002_case_tags",
+	v2 := migration{version: len(ms) + 1, name: "0099_case_tags",
 		sql: `ALTER TABLE cases ADD COLUMN tags TEXT NOT NULL DEFAULT 'none';
 			CREATE TABLE lab_hosts (name TEXT PRIMARY KEY);`}
 	ms = append(ms, v2)
 	for i := range 2 {
 		if err := s.applyMigrations(ctx, ms); err != nil {
-			t.Fatalf("applyMigrations(v1, v2) #%d = %v", i+1, err)
+			t.Fatalf("applyMigrations(embedded, extra) #%d = %v", i+1, err)
 		}
 	}
 
@@ -138,8 +139,8 @@ func TestMigrationsExisting(t *testing.T) {
 	if tags != "none" {
 		t.Errorf("tags of %s = %q, want the default %q", c.ID, tags, "none")
 	}
-	if v, _ := s.SchemaVersion(ctx); v != 2 {
-		t.Errorf("SchemaVersion() = %d, want 2", v)
+	if v, _ := s.SchemaVersion(ctx); v != v2.version {
+		t.Errorf("SchemaVersion() = %d, want %d", v, v2.version)
 	}
 	if got, err := s.GetCase(ctx, c.ID); err != nil || got.Title != "before v2" {
 		t.Errorf("GetCase(%s) = %q, %v; want the case kept", c.ID, got.Title, err)
@@ -323,9 +324,19 @@ func TestOpenConcurrent(t *testing.T) {
 	}
 	var rows int
 	stores[0].DB().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&rows)
-	if rows != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", rows)
+	if rows != latestVersion(t) {
+		t.Errorf("schema_migrations has %d rows, want %d", rows, latestVersion(t))
 	}
+}
+
+// latestVersion is the number of embedded migrations.
+func latestVersion(t testing.TB) int {
+	t.Helper()
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatalf("loadMigrations() = %v", err)
+	}
+	return len(ms)
 }
 
 // TestWriteTxIsImmediate checks _txlock=immediate: a transaction holds the

@@ -1,0 +1,119 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/conductor-sec/conductor/guardrails"
+	"github.com/conductor-sec/conductor/internal/store"
+	"github.com/conductor-sec/conductor/tools"
+)
+
+// ErrNoTimer is returned when a confirmation names an action without a
+// pending time limit.
+var ErrNoTimer = errors.New("the action has no pending time limit")
+
+// armTimer gives an allowed reversible action the time limit its decision
+// set: when it is due, the undo runs unless a human confirmed the action.
+func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
+	d guardrails.Decision) error {
+	if d.UndoAfter <= 0 || !spec.Reversible || spec.Undo == "" {
+		return nil
+	}
+	var args map[string]any
+	if err := json.Unmarshal(a.Args, &args); err != nil {
+		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
+	}
+	undo := map[string]any{}
+	for arg := range spec.Targets {
+		if v, ok := args[arg]; ok {
+			undo[arg] = v
+		}
+	}
+	t := store.Timer{
+		ActionID: a.ID, CaseID: a.CaseID, Tool: spec.Undo, Args: mustJSON(undo),
+		Due: e.now().UTC().Add(d.UndoAfter),
+	}
+	if _, err := e.cfg.Store.PutTimer(ctx, &t); err != nil {
+		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
+	}
+	return e.record(ctx, &store.Step{
+		CaseID: a.CaseID, Actor: "agent:timer", Kind: "timer", Ref: a.Ref, Tool: spec.Undo,
+		Args: t.Args, Status: store.TimerPending,
+		Summary: fmt.Sprintf("%s stands until %s; then %s runs unless a human confirms %s",
+			a.Tool, t.Due.Format(time.RFC3339), spec.Undo, a.ID),
+	})
+}
+
+// Confirm keeps a time-limited action in force: its timer is cancelled and
+// the undo never runs.
+func (e *Engine) Confirm(ctx context.Context, actionID string, who guardrails.Principal,
+	note string) (store.Timer, error) {
+	t, err := e.cfg.Store.TimerOf(ctx, actionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, fmt.Errorf("confirming %s: %w", actionID, ErrNoTimer)
+	}
+	if err != nil {
+		return t, fmt.Errorf("confirming %s: %w", actionID, err)
+	}
+	if err := e.cfg.Store.SettleTimer(ctx, t.ID, store.TimerConfirmed,
+		who.Name+": "+note); err != nil {
+		return t, fmt.Errorf("confirming %s: %w", actionID, ErrNoTimer)
+	}
+	t.Status = store.TimerConfirmed
+	return t, e.record(ctx, &store.Step{
+		CaseID: t.CaseID, Actor: who.Name, Kind: "timer", Tool: t.Tool, Args: t.Args,
+		Status: store.TimerConfirmed,
+		Summary: fmt.Sprintf("%s confirmed %s: it stands; %s will not run (%s)", who.Name,
+			actionID, t.Tool, note),
+	})
+}
+
+// RunTimers undoes every time-limited action that is due and unconfirmed.
+// The undo is an action like any other: proposed by agent:timer, decided by
+// the guard and recorded. It returns the timers that fired.
+func (e *Engine) RunTimers(ctx context.Context) ([]store.Timer, error) {
+	due, err := e.cfg.Store.DueTimers(ctx, e.now().UTC())
+	if err != nil {
+		return nil, err
+	}
+	var fired []store.Timer
+	for _, t := range due {
+		if err := e.cfg.Store.SettleTimer(ctx, t.ID, store.TimerFired, "due"); err != nil {
+			if errors.Is(err, store.ErrNotPending) {
+				continue // confirmed meanwhile
+			}
+			return fired, err
+		}
+		if err := e.fire(ctx, t); err != nil {
+			return fired, err
+		}
+		fired = append(fired, t)
+	}
+	return fired, nil
+}
+
+// fire proposes the undo of one timer on its case, closed or not: a closed
+// case may still hold a containment nobody confirmed.
+func (e *Engine) fire(ctx context.Context, t store.Timer) error {
+	c, err := e.cfg.Store.GetCase(ctx, t.CaseID)
+	if err != nil {
+		return fmt.Errorf("loading case %s: %w", t.CaseID, err)
+	}
+	fs, err := e.cfg.Store.CaseFindings(ctx, t.CaseID)
+	if err != nil {
+		return fmt.Errorf("loading findings of %s: %w", t.CaseID, err)
+	}
+	r := &run{c: c, planner: e.cfg.Planner, repeats: map[string]int{}}
+	r.view = &CaseView{Findings: fs, Entities: mergeEntities(fs)}
+	e.resolveHosts(r.view)
+	if err := e.refreshSteps(ctx, r); err != nil {
+		return err
+	}
+	p := Proposal{Ref: "undo/" + t.ActionID, Tool: t.Tool, Args: t.Args,
+		Reason: "time limit of " + t.ActionID + " reached without confirmation"}
+	return e.act(ctx, r, p, "agent:timer")
+}
