@@ -49,7 +49,7 @@ func newRootCmd() *cobra.Command {
 		newInvestigateCmd(g), newDemoCmd(g), newCasesCmd(g), newCaseCmd(g),
 		newApprovalsCmd(g), newApproveCmd(g, true), newApproveCmd(g, false),
 		newAuditCmd(g), newLogsCmd(g), newPolicyCmd(g), newBenchCmd(g),
-		newTimersCmd(g), newConfirmCmd(g),
+		newTimersCmd(g), newConfirmCmd(g), newResumeCmd(g),
 		newEvalCmd(g), newAskCmd(g),
 	)
 	return root

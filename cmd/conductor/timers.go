@@ -94,3 +94,27 @@ func newConfirmCmd(g *globals) *cobra.Command {
 	who.flags(cmd)
 	return cmd
 }
+
+func newResumeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume",
+		Short: "Finish what a stopped process left: retry running actions once, re-plan open cases",
+		Long: "Actions recorded as running when a process died are decided again and retried\n" +
+			"with their idempotency key, so a tool that already acted does not act twice;\n" +
+			"cases left investigating are investigated again.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a, err := g.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			ids, err := a.Engine.Resume(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%d cases resumed %v\n", len(ids), ids)
+			return nil
+		},
+	}
+}
