@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// run executes the root command in-process, as the binary would.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmd()
+	var out, errb bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&errb)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := run(t, args...)
+	if err != nil {
+		t.Fatalf("conductor %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// TestDemo is the README's first command: cases, verdicts and held approvals
+// shown, the audit chain intact.
+func TestDemo(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	out := mustRun(t, "demo", "--db", db)
+
+	for _, want := range []string{
+		"CASE-000001  suricata    malicious",
+		"contained",
+		"Held for human approval:",
+		"edr.isolate_host {\"host\":\"WORKSTATION5\"",
+		"Audit chain intact:",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+
+	// An analyst approves the held isolation of WORKSTATION5; it runs once.
+	var aps []struct {
+		ID, Tool string
+		Args     map[string]any
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "--db", db, "approvals", "--json")),
+		&aps); err != nil {
+		t.Fatal(err)
+	}
+	id := ""
+	for _, ap := range aps {
+		if ap.Tool == "edr.isolate_host" && ap.Args["host"] == "WORKSTATION5" {
+			id = ap.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("no pending approval to isolate WORKSTATION5 in %+v", aps)
+	}
+	out = mustRun(t, "--db", db, "approve", id, "--as", "lee", "--role", "analyst",
+		"--note", "EDR confirms")
+	if !strings.Contains(out, id+" used: edr.isolate_host") ||
+		!strings.Contains(out, "is executed") {
+		t.Errorf("approve output = %q, want the isolation executed", out)
+	}
+	if _, err := run(t, "--db", db, "approve", id, "--as", "lee", "--role",
+		"analyst"); err == nil {
+		t.Errorf("second approval of %s succeeded, want a refusal", id)
+	}
+}
+
+// TestInvestigateJSON checks the --json contract of `investigate`.
+func TestInvestigateJSON(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	out := mustRun(t, "--db", db, "investigate", "--json",
+		"../../internal/ingest/email/testdata/demo-phish.eml")
+
+	var doc struct {
+		Case struct {
+			ID, Verdict, Severity string
+			Techniques            []string
+			Flags                 []string
+		}
+		Steps []struct {
+			Tool, Actor, Decision, Status string
+			Args                          map[string]any
+			Reasons                       []string
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &doc); err != nil {
+		t.Fatalf("investigate --json printed %q: %v", out, err)
+	}
+	if doc.Case.ID != "CASE-000001" || doc.Case.Verdict != "malicious" ||
+		doc.Case.Severity == "" {
+		t.Errorf("case = %+v, want CASE-000001 malicious with a severity", doc.Case)
+	}
+	if strings.Join(doc.Case.Techniques, ",") != "T1566,T1566.001,T1566.002" {
+		t.Errorf("techniques = %v, want T1566, T1566.001, T1566.002", doc.Case.Techniques)
+	}
+	if len(doc.Case.Flags) == 0 || doc.Case.Flags[0] != "suspected_injection" {
+		t.Errorf("flags = %v, want suspected_injection (the body instructs the agent)",
+			doc.Case.Flags)
+	}
+	statuses := map[string]string{}
+	for _, s := range doc.Steps {
+		if s.Actor != "agent:playbook" || s.Decision == "" || len(s.Reasons) == 0 {
+			t.Errorf("step %+v lacks actor, decision or reasons", s)
+		}
+		statuses[s.Tool] = s.Status
+	}
+	want := map[string]string{
+		"intel.lookup": "executed", "mail.search": "executed",
+		"mail.quarantine": "held", "ticket.create": "executed",
+	}
+	for tool, st := range want {
+		if statuses[tool] != st {
+			t.Errorf("%s status = %q, want %q", tool, statuses[tool], st)
+		}
+	}
+}
+
+// TestAuditVerifyNamesBrokenLink is threat T11 through the CLI: an edited row
+// is found, named, and the command exits 3.
+func TestAuditVerifyNamesBrokenLink(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	mustRun(t, "--db", db, "investigate", "../../internal/demo/samples/alerts/"+
+		"02-elastic-lsass.json")
+	if out := mustRun(t, "--db", db, "audit", "verify"); !regexp.MustCompile(
+		`audit chain intact: \d+ steps verified`).MatchString(out) {
+		t.Fatalf("audit verify = %q, want intact", out)
+	}
+
+	sqldb, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = sqldb.Exec(`UPDATE steps SET summary = 'nothing happened' WHERE seq = 4`)
+	sqldb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, err := run(t, "--db", db, "audit", "verify")
+	var ec exitCodeError
+	if !errors.As(err, &ec) || ec.code != 3 {
+		t.Errorf("audit verify on a tampered chain: error %v, want exit code 3", err)
+	}
+	if !strings.Contains(out, "BROKEN at step 4") {
+		t.Errorf("audit verify = %q, want it to name step 4", out)
+	}
+}
+
+// TestBadInputNamesFile: an unreadable alert file gives an error naming it and
+// stores nothing; a bad record in a batch loses none of the good ones.
+func TestBadInputNamesFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	_, err := run(t, "--db", db, "investigate", filepath.Join(dir, "missing.json"))
+	if err == nil || !strings.Contains(err.Error(), "missing.json") {
+		t.Errorf("investigate missing.json error = %v, want the file named", err)
+	}
+}
