@@ -51,7 +51,7 @@ const (
 // Default caps, used when an [Options] field is zero.
 const (
 	DefaultMaxFileBytes   = 64 << 20
-	DefaultMaxRecordBytes = 1 << 20
+	DefaultMaxRecordBytes = 16 << 20
 	DefaultMaxTextBytes   = 64 << 10
 )
 
@@ -71,7 +71,7 @@ var (
 type Options struct {
 	// MaxFileBytes caps a whole file; zero means 64 MiB.
 	MaxFileBytes int64
-	// MaxRecordBytes caps one record; zero means 1 MiB. Larger records are
+	// MaxRecordBytes caps one record; zero means 16 MiB. Larger records are
 	// skipped with a [RecordError].
 	MaxRecordBytes int
 	// MaxTextBytes caps titles, descriptions, label and observable values; zero
