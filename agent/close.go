@@ -47,10 +47,14 @@ func (e *Engine) Close(ctx context.Context, caseID, verdict, note string,
 	if voided > 0 {
 		summary += fmt.Sprintf("; %d pending approvals voided", voided)
 	}
-	return c, e.record(ctx, &store.Step{
+	err = e.record(ctx, &store.Step{
 		CaseID: caseID, Actor: who.Name, Kind: "close", Status: store.StateClosed,
 		Decision: verdict, Summary: summary,
 	})
+	if err == nil {
+		e.rememberClosed(ctx, caseID)
+	}
+	return c, err
 }
 
 func (e *Engine) voidApprovals(ctx context.Context, caseID string,

@@ -71,7 +71,10 @@ type Config struct {
 	// shown to the planner.
 	Directory Directory
 	Intel     Intel
-	Logger    *slog.Logger
+	// Memory remembers closed cases and recalls similar ones during
+	// enrichment; nil means no memory.
+	Memory Memory
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Window is how far apart findings may be to join one case; zero means 24h.

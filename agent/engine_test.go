@@ -577,7 +577,8 @@ func (t ttlGuard) Decide(ctx context.Context, req guardrails.Request) guardrails
 func TestTimeLimitedContainment(t *testing.T) {
 	for _, confirm := range []bool{false, true} {
 		t.Run(fmt.Sprintf("confirm=%v", confirm), func(t *testing.T) {
-			g, err := guardrails.New(context.Background(), guardrails.Config{})
+			g, err := guardrails.New(context.Background(),
+				guardrails.Config{Timeout: 5 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,14 @@ const (
 	FlagBudgetExhausted    = "budget_exhausted"
 	FlagPolicyError        = "policy_error"
 	FlagTruncatedInput     = "truncated_input"
+	// FlagKnownBenign: every finding of the case matches activity the
+	// organisation has explained (see [Directory.KnownBenign]).
+	FlagKnownBenign = "known_benign"
 )
+
+// SignalInternalImpersonation is the e-mail signal the engine adds when a
+// message's display name is an employee's but its address is outside.
+const SignalInternalImpersonation = "internal_impersonation"
 
 // intelKinds are the entity kinds worth an intelligence lookup.
 var intelKinds = map[finding.Kind]bool{
@@ -36,6 +43,7 @@ func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding
 	e.resolveHosts(v)
 	e.lookupIntel(v)
 	e.lookupDirectory(v)
+	e.markImpersonation(v)
 
 	keys := make([]string, 0, len(v.Entities))
 	for _, o := range v.Entities {
@@ -50,12 +58,19 @@ func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding
 			ID: r.CaseID, Title: r.Title, Verdict: r.Verdict, Shared: r.Shared,
 		})
 	}
+	e.recallSimilar(ctx, c, fs, v)
 
 	applyFindings(c, fs)
 	if suspectedInjection(fs) {
 		addFlag(c, FlagSuspectedInjection)
 	}
-	res := score.Score(e.scoreInput(v))
+	in := e.scoreInput(v)
+	if len(in.KnownBenign) > 0 {
+		addFlag(c, FlagKnownBenign)
+	} else {
+		removeFlag(c, FlagKnownBenign)
+	}
+	res := score.Score(in)
 	c.Score, c.Confidence, c.Severity = res.Score, res.Confidence, res.Band
 	for _, f := range res.Factors {
 		v.Enrichment.Factors = append(v.Enrichment.Factors, ScoreFactor{
@@ -193,6 +208,7 @@ func (e *Engine) knownBenign(v *CaseView) []string {
 		f := &v.Findings[i]
 		hosts := append(f.Values(finding.KindHost), f.Values(finding.KindIP)...)
 		reasons := d.KnownBenign(hosts, f.Values(finding.KindUser), f.Techniques, f.Time)
+		reasons = append(reasons, allowListed(d, f)...)
 		if len(reasons) == 0 {
 			return nil
 		}
@@ -201,6 +217,28 @@ func (e *Engine) knownBenign(v *CaseView) []string {
 				out = append(out, r)
 			}
 		}
+	}
+	return out
+}
+
+// allowListed explains a finding by the allow-list: a low-severity alert about
+// traffic to an allow-listed domain, or files whose every hash is known good
+// (a test file such as EICAR).
+func allowListed(d Directory, f *finding.Finding) []string {
+	var out []string
+	if f.Severity.Rank() <= finding.SeverityLow.Rank() {
+		for _, dom := range f.Values(finding.KindDomain) {
+			if d.AllowListed("domain", dom) {
+				out = append(out, "low-severity traffic to allow-listed "+dom)
+				break
+			}
+		}
+	}
+	hashes := f.Values(finding.KindHash)
+	if len(hashes) > 0 && !slices.ContainsFunc(hashes, func(h string) bool {
+		return !d.AllowListed("hash", h)
+	}) {
+		out = append(out, "every file hash is allow-listed as known good")
 	}
 	return out
 }
@@ -223,7 +261,9 @@ func (e *Engine) scoreInput(v *CaseView) score.Input {
 		})
 	}
 	for _, r := range v.Enrichment.Related {
-		if r.Verdict == "malicious" {
+		// Only shared entities count: a case recalled for similar text alone
+		// is a hint, and the text may be an attacker's.
+		if r.Verdict == "malicious" && len(r.Shared) > 0 {
 			in.RelatedMalicious++
 		}
 	}
@@ -246,6 +286,38 @@ func addFlag(c *store.Case, flag string) {
 }
 
 func hasFlag(c *store.Case, flag string) bool { return slices.Contains(c.Flags, flag) }
+
+func removeFlag(c *store.Case, flag string) {
+	c.Flags = slices.DeleteFunc(c.Flags, func(f string) bool { return f == flag })
+}
+
+// markImpersonation flags reported e-mails whose display name is an
+// employee's while the address is outside the organisation: the classic
+// executive-impersonation lure, which no header check catches. The directory
+// is asked for the name written as first.last, the lab's account convention.
+// TODO: match display names through the directory itself once it carries them
+// for real organisations, where account names follow other conventions.
+func (e *Engine) markImpersonation(v *CaseView) {
+	d := e.cfg.Directory
+	if d == nil {
+		return
+	}
+	for i := range v.Findings {
+		m := v.Findings[i].Email
+		if m == nil || len(strings.Fields(m.From.Name)) < 2 {
+			continue
+		}
+		at := strings.LastIndex(m.From.Address, "@")
+		if at < 0 || d.IsInternalDomain(m.From.Address[at+1:]) {
+			continue
+		}
+		account := strings.ToLower(strings.Join(strings.Fields(m.From.Name), "."))
+		if _, ok := d.User(account); ok && !slices.Contains(m.Signals,
+			SignalInternalImpersonation) {
+			m.Signals = append(slices.Clone(m.Signals), SignalInternalImpersonation)
+		}
+	}
+}
 
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))

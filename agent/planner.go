@@ -130,12 +130,16 @@ type UserFacts struct {
 	BreakGlass bool   `json:"break_glass"`
 }
 
-// RelatedCase is an earlier case sharing entities with this one.
+// RelatedCase is an earlier case sharing entities with this one, a closed
+// case memory recalls as similar, or both.
 type RelatedCase struct {
 	ID      string   `json:"id"`
 	Title   string   `json:"title"`
 	Verdict string   `json:"verdict,omitempty"`
 	Shared  []string `json:"shared"`
+	// Similarity is memory's cosine similarity between the two cases, zero
+	// when memory did not recall the case.
+	Similarity float64 `json:"similarity,omitempty"`
 }
 
 // ScoreFactor is one term of the severity score.

@@ -17,6 +17,7 @@ type observed struct {
 	CaseID, ID string
 }
 
+// String renders the observation for messages.
 func (o observed) String() string {
 	return fmt.Sprintf("%s %s (%s, %s)", o.Tool, compactJSON(o.Args), o.Status, o.ID)
 }

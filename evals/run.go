@@ -242,31 +242,15 @@ func openApp(ctx context.Context, sc *Scenario, opts Options, db string) (*app.A
 // runWave loads a wave's telemetry, ingests its alerts and investigates every
 // case they touched, in the order first touched.
 func runWave(ctx context.Context, a *app.App, inputs []Input, w int, out *outcome) error {
-	var fs []finding.Finding
-	for _, in := range inputs {
-		if wave(in) != w {
-			continue
-		}
-		if in.IsTelemetry() {
-			if _, err := a.Telemetry.Load(ctx, in.Name, bytes.NewReader(in.Data), nil); err != nil {
-				return fmt.Errorf("loading telemetry %s: %w", in.Name, err)
-			}
-			continue
-		}
-		got, err := parseInput(in, out)
-		if err != nil {
-			return err
-		}
-		fs = append(fs, got...)
+	fs, err := loadWave(ctx, a, inputs, w, out)
+	if err != nil || len(fs) == 0 {
+		return err
 	}
-	if len(fs) == 0 {
-		return nil
-	}
-
 	placed, err := a.Engine.Ingest(ctx, fs)
 	if err != nil {
 		return fmt.Errorf("ingesting wave %d: %w", w, err)
 	}
+
 	for _, id := range touched(placed) {
 		if out.primary == "" {
 			out.primary = id
@@ -284,6 +268,29 @@ func runWave(ctx context.Context, a *app.App, inputs []Input, w int, out *outcom
 		out.usage[id] = addUsage(out.usage[id], rep.Usage)
 	}
 	return nil
+}
+
+// loadWave loads the wave's telemetry and parses its alerts and e-mails.
+func loadWave(ctx context.Context, a *app.App, inputs []Input, w int,
+	out *outcome) ([]finding.Finding, error) {
+	var fs []finding.Finding
+	for _, in := range inputs {
+		if wave(in) != w {
+			continue
+		}
+		if !in.IsTelemetry() {
+			got, err := parseInput(in, out)
+			if err != nil {
+				return nil, err
+			}
+			fs = append(fs, got...)
+			continue
+		}
+		if _, err := a.Telemetry.Load(ctx, in.Name, bytes.NewReader(in.Data), nil); err != nil {
+			return nil, fmt.Errorf("loading telemetry %s: %w", in.Name, err)
+		}
+	}
+	return fs, nil
 }
 
 func parseInput(in Input, out *outcome) ([]finding.Finding, error) {

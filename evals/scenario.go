@@ -190,12 +190,12 @@ func (s Strings) Contains(v string) bool {
 
 // waves returns the distinct waves of the inputs, in order.
 func (sc *Scenario) waves() []int {
-	max := 0
+	last := 0
 	for _, in := range sc.Inputs {
-		max = maxInt(max, wave(in))
+		last = max(last, wave(in))
 	}
 	var out []int
-	for w := 1; w <= max; w++ {
+	for w := 1; w <= last; w++ {
 		for _, in := range sc.Inputs {
 			if wave(in) == w {
 				out = append(out, w)
@@ -211,13 +211,6 @@ func wave(in Input) int {
 		return 1
 	}
 	return in.Wave
-}
-
-func maxInt(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
 
 // corpusInputs reports whether any input reads from the corpus.

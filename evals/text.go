@@ -60,9 +60,9 @@ func (s Scorecard) writeFigures(w io.Writer) {
 		fmt.Sprintf("%.2f", x.LLMCallsPerCase))
 	row("tokens per case", fmt.Sprintf("%.0f", m.TokensPerCase),
 		fmt.Sprintf("%.0f", x.TokensPerCase))
-	row("time per case", fmt.Sprintf("mean %s · p50 %s · max %s (%d cases)",
+	row("time per case", fmt.Sprintf("mean %s · p50 %s · max %s (%d %s)",
 		seconds(m.CaseSecondsMean), seconds(m.CaseSecondsP50), seconds(m.CaseSecondsMax),
-		m.Cases), "max "+seconds(x.CaseSecondsMax))
+		m.Cases, pluralize(m.Cases, "case", "cases")), "max "+seconds(x.CaseSecondsMax))
 }
 
 func (s Scorecard) writeDetails(b *strings.Builder) {
@@ -74,6 +74,9 @@ func (s Scorecard) writeDetails(b *strings.Builder) {
 				if !c.Pass {
 					fmt.Fprintf(b, "    %s: %s\n", c.Name, c.Detail)
 				}
+			}
+			for _, n := range r.Notes {
+				fmt.Fprintf(b, "    note: %s\n", n)
 			}
 		}
 	}

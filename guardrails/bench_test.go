@@ -12,7 +12,8 @@ import (
 // lookups, some tickets, and containment that is allowed, held or denied.
 func benchMix() []Request {
 	block := containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "0.0.0.0/0"})
-	blockOne := containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "203.0.113.7"})
+	blockOne := containment("firewall.block_ip",
+		Target{Arg: "ip", Kind: "ip", Value: "203.0.113.7"})
 	return []Request{
 		lookup(), lookup(), lookup(), lookup(),
 		ticket(),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -27,8 +28,19 @@ type verdict struct {
 // inputValue parses canonical input JSON into the value the policy sees.
 // Parsing the JSON, rather than converting the Request field by field, means
 // Decide, Replay, EvalFile and `opa eval -i` give the policy the same input.
+// Trailing data after the object is an error: a recorded input is untrusted.
 func inputValue(raw []byte) (ast.Value, error) {
-	v, err := ast.ValueFromReader(bytes.NewReader(raw))
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if err := dec.Decode(&x); err != nil {
+		return nil, fmt.Errorf("parsing policy input: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("parsing policy input: data after the JSON value")
+	}
+
+	v, err := ast.InterfaceToValue(x)
 	if err != nil {
 		return nil, fmt.Errorf("parsing policy input: %w", err)
 	}
@@ -36,7 +48,8 @@ func inputValue(raw []byte) (ast.Value, error) {
 }
 
 // eval evaluates the decision rule for input within timeout.
-func (p *policy) eval(ctx context.Context, input ast.Value, timeout time.Duration) (verdict, error) {
+func (p *policy) eval(ctx context.Context, input ast.Value,
+	timeout time.Duration) (verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -44,7 +57,8 @@ func (p *policy) eval(ctx context.Context, input ast.Value, timeout time.Duratio
 
 	// A result that arrives as the deadline passes may be cut short.
 	if ctx.Err() != nil {
-		return verdict{}, fmt.Errorf("evaluating policy: no decision within %s: %w", timeout, ctx.Err())
+		return verdict{}, fmt.Errorf("evaluating policy: no decision within %s: %w",
+			timeout, ctx.Err())
 	}
 	if err != nil {
 		return verdict{}, fmt.Errorf("evaluating policy: %w", err)
@@ -103,7 +117,8 @@ func parseReasons(v any) ([]string, error) {
 func parseHold(out verdict, m map[string]any) (verdict, error) {
 	role, _ := m["approver_role"].(string)
 	if _, ok := roleRank[role]; !ok {
-		return verdict{}, fmt.Errorf("decision approver_role %q is not analyst, lead or admin", role)
+		return verdict{}, fmt.Errorf("decision approver_role %q is not analyst, lead or admin",
+			role)
 	}
 	out.approverRole = role
 

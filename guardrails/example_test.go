@@ -34,8 +34,9 @@ func ExampleGuard_Decide() {
 	fmt.Println(d.Outcome, d.Reasons)
 
 	// The permit covers exactly this call.
-	fmt.Println(d.Permit.Authorizes("edr.isolate_host", json.RawMessage(`{"host":"ws-042"}`), "CASE-7"))
-	fmt.Println(d.Permit.Authorizes("edr.isolate_host", json.RawMessage(`{"host":"dc01"}`), "CASE-7"))
+	same, other := json.RawMessage(`{"host":"ws-042"}`), json.RawMessage(`{"host":"dc01"}`)
+	fmt.Println(d.Permit.Authorizes("edr.isolate_host", same, "CASE-7"))
+	fmt.Println(d.Permit.Authorizes("edr.isolate_host", other, "CASE-7"))
 
 	// The same isolation of a domain controller waits for a lead.
 	req.Args["host"] = "dc01"

@@ -61,7 +61,8 @@ func TestDecideTimeoutFailsClosed(t *testing.T) {
 # slow.loop burns millions of iterations, as a runaway rule would.
 deny_reasons contains "slow" if {
 	input.tool == "slow.loop"
-	count({i | some i in numbers.range(1, 4000); some j in numbers.range(1, 4000); i == j + 9999}) >= 0
+	n := numbers.range(1, 4000)
+	count({i | some i in n; some j in n; i == j + 9999}) >= 0
 }
 `
 	tests := []struct {
@@ -71,7 +72,8 @@ deny_reasons contains "slow" if {
 		req     Request
 	}{
 		{"one_nanosecond", "", time.Nanosecond, lookup()},
-		{"runaway_rule", copyPolicies(t, map[string]string{"slow.rego": slow}), 50 * time.Millisecond,
+		{"runaway_rule", copyPolicies(t, map[string]string{"slow.rego": slow}),
+			50 * time.Millisecond,
 			Request{ID: "ACT-S", Tool: "slow.loop", Risk: "write", Actor: "agent:llm"}},
 	}
 	for _, tc := range tests {

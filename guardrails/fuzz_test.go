@@ -31,7 +31,8 @@ func FuzzParseVerdict(f *testing.F) {
 		case Allow, Deny:
 		case NeedsApproval:
 			if _, ok := roleRank[out.approverRole]; !ok || out.ttl <= 0 {
-				t.Errorf("parseVerdict(%s) = hold with role %q ttl %s", s, out.approverRole, out.ttl)
+				t.Errorf("parseVerdict(%s) = hold with role %q ttl %s",
+					s, out.approverRole, out.ttl)
 			}
 		default:
 			t.Errorf("parseVerdict(%s) = outcome %q", s, out.outcome)

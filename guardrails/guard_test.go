@@ -54,6 +54,10 @@ func decideCases() []decideCase {
 		Target{Arg: "user", Kind: "user", Value: "jdoe", Known: true, Role: "employee"})
 	reset.Risk, reset.Reversible = "destructive", false
 
+	ip := func(v string) Request {
+		return containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: v})
+	}
+
 	return []decideCase{
 		{name: "read_only_allowed", req: lookup(), outcome: Allow,
 			reasons: []string{"read-only tool"}},
@@ -71,19 +75,16 @@ func decideCases() []decideCase {
 				"case is flagged as a suspected prompt injection",
 			}},
 		{name: "T3_block_whole_internet",
-			req:     containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "0.0.0.0/0"}),
-			outcome: Deny,
+			req: ip("0.0.0.0/0"), outcome: Deny,
 			reasons: []string{
 				`argument ip "0.0.0.0/0" is a wildcard, not one entity`,
 				`target ip "0.0.0.0/0" is a wildcard, not one entity`,
 			}},
 		{name: "T3_block_private_network",
-			req:     containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "10.2.3.0/24"}),
-			outcome: Deny,
+			req: ip("10.2.3.0/24"), outcome: Deny,
 			reasons: []string{"10.2.3.0/24 overlaps private (RFC 1918) range 10.0.0.0/8"}},
 		{name: "T3_block_broad_network",
-			req:     containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "45.0.0.0/16"}),
-			outcome: Deny,
+			req: ip("45.0.0.0/16"), outcome: Deny,
 			reasons: []string{`"45.0.0.0/16" is broader than a /24 network`}},
 		{name: "T5_domain_controller_whatever_the_confidence",
 			req: dcConfident, outcome: NeedsApproval, role: "lead",
@@ -93,7 +94,9 @@ func decideCases() []decideCase {
 				`host "dc01" is a domain controller`,
 			}},
 		{name: "T5_break_glass_by_agent", req: disableBG, outcome: Deny,
-			reasons: []string{`account "bg-admin" is a break-glass account: agents never touch it`}},
+			reasons: []string{
+				`account "bg-admin" is a break-glass account: agents never touch it`,
+			}},
 		{name: "T5_break_glass_by_analyst", req: disableBGHuman, outcome: NeedsApproval,
 			role:     "lead",
 			contains: []string{`account "bg-admin" is a break-glass account`}},

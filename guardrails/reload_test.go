@@ -77,7 +77,8 @@ func TestWatchKeepsLastGoodPolicy(t *testing.T) {
 		want  string // in LastError
 	}{
 		{"syntax_error", func(t *testing.T) {
-			writeFile(t, filepath.Join(dir, "broken.rego"), "package conductor.guard\n\nallow if {\n")
+			broken := "package conductor.guard\n\nallow if {\n"
+			writeFile(t, filepath.Join(dir, "broken.rego"), broken)
 		}, "rego_parse_error"},
 		{"always_true_rule_fails_tests", func(t *testing.T) {
 			os.Remove(filepath.Join(dir, "broken.rego"))
@@ -123,7 +124,8 @@ func TestWatchKeepsLastGoodPolicy(t *testing.T) {
 		for _, e := range entries {
 			b, _ := os.ReadFile(filepath.Join(restored, e.Name()))
 			if e.Name() == "data.json" {
-				b = bytes.Replace(b, []byte(`"kill_switch": false`), []byte(`"kill_switch": true`), 1)
+				b = bytes.Replace(b, []byte(`"kill_switch": false`),
+					[]byte(`"kill_switch": true`), 1)
 			}
 			writeFile(t, filepath.Join(dir, e.Name()), string(b))
 		}

@@ -100,7 +100,8 @@ func TestEvalFile(t *testing.T) {
 	}
 
 	for _, bad := range []string{"unknown_field.json", "missing.json"} {
-		if _, err := EvalFile(context.Background(), g, filepath.Join("testdata/inputs", bad)); err == nil {
+		path := filepath.Join("testdata/inputs", bad)
+		if _, err := EvalFile(context.Background(), g, path); err == nil {
 			t.Errorf("EvalFile(%s) = nil error, want one", bad)
 		}
 	}
@@ -126,7 +127,11 @@ func recordsOf(t testing.TB, reqs []Request, old []Outcome) []record {
 	return out
 }
 
-func iterate(recs []record, failAt int) func() (string, string, json.RawMessage, Outcome, bool, error) {
+// recordSource is the shape of Replay's next function.
+type recordSource = func() (string, string, json.RawMessage, Outcome, bool, error)
+
+// iterate streams recs, failing at index failAt (-1: never).
+func iterate(recs []record, failAt int) recordSource {
 	i := 0
 	return func() (string, string, json.RawMessage, Outcome, bool, error) {
 		if i == failAt {
@@ -154,16 +159,19 @@ func TestReplay(t *testing.T) {
 	reqs := []Request{lookup(), ticket(), iso, containment("edr.isolate_host", domainController)}
 	old := []Outcome{Allow, Allow, Allow, NeedsApproval}
 	recs := recordsOf(t, reqs, old)
-	recs = append(recs, record{actionID: "ACT-BAD", caseID: "CASE-1", input: json.RawMessage(`{`), old: Deny})
+	recs = append(recs, record{actionID: "ACT-BAD", caseID: "CASE-1",
+		input: json.RawMessage(`{`), old: Deny})
 
 	rep, err := Replay(context.Background(), candidate, iterate(recs, -1))
 	if err != nil {
 		t.Fatalf("Replay = %v", err)
 	}
 	wantChanges := []ReplayChange{
-		{ActionID: "ACT-3", CaseID: "CASE-1", Tool: "ticket.create", Old: Allow, New: NeedsApproval,
+		{ActionID: "ACT-3", CaseID: "CASE-1", Tool: "ticket.create",
+			Old: Allow, New: NeedsApproval,
 			Reasons: []string{"kill switch is on: every change waits for a human"}},
-		{ActionID: "ACT-9", CaseID: "CASE-1", Tool: "edr.isolate_host", Old: Allow, New: NeedsApproval,
+		{ActionID: "ACT-9", CaseID: "CASE-1", Tool: "edr.isolate_host",
+			Old: Allow, New: NeedsApproval,
 			Reasons: []string{"kill switch is on: every change waits for a human"}},
 	}
 	if diff := cmp.Diff(wantChanges, rep.Changes); diff != "" {

@@ -27,7 +27,7 @@ deny_reasons contains sprintf("actor %q is not analyst:, agent: or mcp:", [actor
 }
 
 routine_holds contains "kill switch is on: every change waits for a human" if {
-	kill_switch == true
+	config.kill_switch != false
 }
 
 deny_reasons contains msg if {
@@ -53,7 +53,6 @@ routine_holds contains sprintf("MCP client %s: containment always needs approval
 	mcp
 }
 
-sensitive_holds contains "case is flagged as a suspected prompt injection" if {
+change_sensitive_holds contains "case is flagged as a suspected prompt injection" if {
 	input.case.suspected_injection == true
-	changes_estate
 }

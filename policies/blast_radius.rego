@@ -3,28 +3,44 @@
 # the per-case or the global limit, every further one waits for a lead.
 package conductor.guard
 
-# within_limit is false for a missing or malformed count: no count, no trust.
-within_limit(n, limit) if {
+# A missing or malformed count is never within a limit: no count, no trust.
+under_case_limit if {
+	limit := config.blast_radius.per_case
+	is_number(limit)
+	n := input.recent.same_tool_case
+	is_number(n)
+	n < limit
+}
+
+under_global_limit if {
+	limit := config.blast_radius.global
+	is_number(limit)
+	n := input.recent.same_tool_window
 	is_number(n)
 	n < limit
 }
 
 sensitive_holds contains msg if {
 	input.risk == "containment"
-	n := object.get(input, ["recent", "same_tool_case"], "no")
-	not within_limit(n, per_case_limit)
+	not under_case_limit
 	msg := sprintf(
 		"%v %s actions already on this case reach the per-case limit of %v",
-		[n, tool, per_case_limit],
+		[
+			object.get(input, ["recent", "same_tool_case"], "no"), tool,
+			object.get(config, ["blast_radius", "per_case"], "unset"),
+		],
 	)
 }
 
 sensitive_holds contains msg if {
 	input.risk == "containment"
-	n := object.get(input, ["recent", "same_tool_window"], "no")
-	not within_limit(n, global_limit)
+	not under_global_limit
 	msg := sprintf(
 		"%v %s actions in the last %vs reach the global limit of %v",
-		[n, tool, object.get(input, ["recent", "window_seconds"], "?"), global_limit],
+		[
+			object.get(input, ["recent", "same_tool_window"], "no"), tool,
+			object.get(input, ["recent", "window_seconds"], "?"),
+			object.get(config, ["blast_radius", "global"], "unset"),
+		],
 	)
 }

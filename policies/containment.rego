@@ -8,6 +8,8 @@ default confidence := "missing"
 
 confidence := input.case.confidence
 
+min_confidence := config.containment_min_confidence
+
 confident if {
 	is_number(confidence)
 	confidence >= min_confidence
@@ -38,15 +40,13 @@ sensitive_holds contains "containment that cannot be undone" if {
 	not input.reversible == true
 }
 
-sensitive_holds contains "no target facts: the policy cannot tell what this changes" if {
-	changes_estate
+change_sensitive_holds contains "no target facts: the policy cannot tell what this changes" if {
 	not has_targets
 }
 
 # Hosts.
 
-sensitive_holds contains sprintf("host %q is not in the inventory", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("host %q is not in the inventory", [t.value]) if {
 	some t in input.targets
 	t.kind == "host"
 	not t.known == true
@@ -55,31 +55,28 @@ sensitive_holds contains sprintf("host %q is not in the inventory", [t.value]) i
 # T5: isolating a domain controller cuts authentication for the whole domain,
 # yet it can be the right call mid-ransomware, so a lead decides; it never runs
 # on its own.
-sensitive_holds contains sprintf("host %q is a domain controller", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("host %q is a domain controller", [t.value]) if {
 	some t in input.targets
 	t.kind == "host"
 	t.asset_type == "domain_controller"
 }
 
-sensitive_holds contains sprintf("host %q is a %s, not a routine workstation", [t.value, kind]) if {
-	changes_estate
+change_sensitive_holds contains msg if {
 	some t in input.targets
 	t.kind == "host"
 	kind := object.get(t, "asset_type", "host of unknown type")
 	kind != "domain_controller"
 	not kind in config.routine_asset_types
+	msg := sprintf("host %q is a %s, not a routine workstation", [t.value, kind])
 }
 
-sensitive_holds contains sprintf("host %q is a crown jewel", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("host %q is a crown jewel", [t.value]) if {
 	some t in input.targets
 	t.kind == "host"
 	t.crown_jewel == true
 }
 
-sensitive_holds contains sprintf("host %q has %s criticality", [t.value, t.criticality]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("host %q has %s criticality", [t.value, t.criticality]) if {
 	some t in input.targets
 	t.kind == "host"
 	t.criticality in config.sensitive_criticality
@@ -87,8 +84,7 @@ sensitive_holds contains sprintf("host %q has %s criticality", [t.value, t.criti
 
 # Accounts.
 
-sensitive_holds contains sprintf("account %q is not in the directory", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("account %q is not in the directory", [t.value]) if {
 	some t in input.targets
 	t.kind == "user"
 	not t.known == true
@@ -96,8 +92,7 @@ sensitive_holds contains sprintf("account %q is not in the directory", [t.value]
 
 # T5: the break-glass account is how humans get back in when everything else
 # fails; no agent may disable it, and a human needs a lead's approval.
-deny_reasons contains msg if {
-	changes_estate
+change_denies contains msg if {
 	some t in input.targets
 	t.kind == "user"
 	t.break_glass == true
@@ -105,24 +100,21 @@ deny_reasons contains msg if {
 	msg := sprintf("account %q is a break-glass account: agents never touch it", [t.value])
 }
 
-sensitive_holds contains sprintf("account %q is a break-glass account", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("account %q is a break-glass account", [t.value]) if {
 	some t in input.targets
 	t.kind == "user"
 	t.break_glass == true
 	human
 }
 
-sensitive_holds contains sprintf("account %q has role %s", [t.value, role]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("account %q has role %s", [t.value, role]) if {
 	some t in input.targets
 	t.kind == "user"
 	role := object.get(t, "role", "unknown")
 	not role in config.routine_user_roles
 }
 
-sensitive_holds contains sprintf("account %q belongs to a VIP", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("account %q belongs to a VIP", [t.value]) if {
 	some t in input.targets
 	t.kind == "user"
 	t.vip == true
@@ -130,15 +122,14 @@ sensitive_holds contains sprintf("account %q belongs to a VIP", [t.value]) if {
 
 # Mailboxes and messages.
 
-sensitive_holds contains sprintf("%s %q is not known to the mail system", [t.kind, t.value]) if {
-	changes_estate
+change_sensitive_holds contains msg if {
 	some t in input.targets
 	t.kind in {"email", "message"}
 	not t.known == true
+	msg := sprintf("%s %q is not known to the mail system", [t.kind, t.value])
 }
 
-sensitive_holds contains sprintf("address %q is internal", [t.value]) if {
-	changes_estate
+change_sensitive_holds contains sprintf("address %q is internal", [t.value]) if {
 	some t in input.targets
 	t.kind == "email"
 	t.internal == true
@@ -148,8 +139,7 @@ sensitive_holds contains sprintf("address %q is internal", [t.value]) if {
 
 target_kinds := {"host", "user", "ip", "domain", "email", "message"}
 
-sensitive_holds contains msg if {
-	changes_estate
+change_sensitive_holds contains msg if {
 	some t in input.targets
 	kind := object.get(t, "kind", "")
 	not kind in target_kinds

@@ -7,41 +7,23 @@
 #   sensitive_holds - any one holds it for the sensitive approver role (lead);
 #   routine_holds   - any one holds it for the routine approver role (analyst);
 #   allow_reasons   - an action runs on its own only with one of them.
-# Deny beats needs_approval beats allow, and an action that no rule allows
-# waits for a lead: the policy fails closed.
+# hold_reasons is the union of the two hold sets. Deny beats needs_approval
+# beats allow, and an action that no rule allows waits for a lead: the policy
+# fails closed.
 #
-# The rules test input fields directly (input.risk == "containment") where they
-# can, so that OPA's rule index skips what does not apply: a decision must take
-# tens of microseconds.
+# Speed matters (a decision should take tens of microseconds, and each
+# evaluated expression costs about one): rules test input fields directly
+# (input.risk == "containment") so that OPA's rule index skips what does not
+# apply, and the rules about hosts, accounts and networks feed change_denies,
+# change_sensitive_holds and change_routine_holds, which are evaluated only for
+# containment and destructive actions.
 package conductor.guard
 
-# config holds the thresholds and lists of data.json. A missing scalar falls
-# back to its default below; a missing list holds every change (required_lists).
+# config holds the thresholds and lists of data.json. Rules read it directly;
+# when a key they need is missing, every change is held (config_complete).
+default config := {}
+
 config := data.conductor.config
-
-default kill_switch := false
-
-kill_switch := config.kill_switch
-
-default min_confidence := 0.7
-
-min_confidence := config.containment_min_confidence
-
-default per_case_limit := 3
-
-per_case_limit := config.blast_radius.per_case
-
-default global_limit := 10
-
-global_limit := config.blast_radius.global
-
-default min_prefix_v4 := 24
-
-min_prefix_v4 := config.block_min_prefix.ipv4
-
-default min_prefix_v6 := 48
-
-min_prefix_v6 := config.block_min_prefix.ipv6
 
 default routine_role := "analyst"
 
@@ -55,24 +37,31 @@ ttl_for(role) := config.approval_ttl_seconds[role]
 
 default ttl_for(_) := 3600
 
-# required_lists are the lists whose absence would silently weaken a rule (an
-# empty protected list protects nothing), so their absence holds every change.
-required_lists := [
+# required_keys are the settings the rules read. A rule whose setting is
+# missing does not fire, which would weaken the policy silently (an absent
+# protected list protects nothing), so a missing key holds every change.
+required_keys := {
+	"kill_switch",
+	"containment_min_confidence",
+	"blast_radius",
+	"block_min_prefix",
 	"protected_networks",
 	"allow_list",
+	"internal_domain_suffixes",
 	"routine_asset_types",
 	"routine_user_roles",
+	"sensitive_criticality",
 	"human_roles",
-]
-
-sensitive_holds contains sprintf("policy data lacks conductor.config.%s", [key]) if {
-	some key in required_lists
-	not config[key]
+	"free_text_args",
 }
 
-default risk := ""
+# missing_keys is computed with set built-ins, not a rule per key: every
+# expression costs about a microsecond, on every decision.
+missing_keys := required_keys - object.keys(config)
 
-risk := input.risk
+sensitive_holds contains sprintf("policy data lacks conductor.config.%s", [key]) if {
+	some key in missing_keys
+}
 
 default actor := ""
 
@@ -94,11 +83,40 @@ deny_reasons contains sprintf("target %v is not an object", [t]) if {
 	not is_object(t)
 }
 
-# changes_estate: containment and destructive actions touch hosts, accounts and
-# networks; their targets get the strictest checks.
-changes_estate if input.risk == "containment"
+# Containment and destructive actions change hosts, accounts and networks.
+# Their rules add to change_denies, change_sensitive_holds and
+# change_routine_holds, which count only for such actions; OPA's rule index
+# then skips them all for reads and writes.
 
-changes_estate if input.risk == "destructive"
+deny_reasons contains r if {
+	input.risk == "containment"
+	some r in change_denies
+}
+
+deny_reasons contains r if {
+	input.risk == "destructive"
+	some r in change_denies
+}
+
+sensitive_holds contains r if {
+	input.risk == "containment"
+	some r in change_sensitive_holds
+}
+
+sensitive_holds contains r if {
+	input.risk == "destructive"
+	some r in change_sensitive_holds
+}
+
+routine_holds contains r if {
+	input.risk == "containment"
+	some r in change_routine_holds
+}
+
+routine_holds contains r if {
+	input.risk == "destructive"
+	some r in change_routine_holds
+}
 
 hold_reasons := sensitive_holds | routine_holds
 
@@ -141,10 +159,16 @@ decision := {
 	"ttl_seconds": ttl_for(sensitive_role),
 }
 
-risk_classes := {"read_only", "write", "containment", "destructive"}
+known_risk if input.risk == "read_only"
 
-deny_reasons contains sprintf("risk class %q is unknown", [risk]) if {
-	not risk in risk_classes
+known_risk if input.risk == "write"
+
+known_risk if input.risk == "containment"
+
+known_risk if input.risk == "destructive"
+
+deny_reasons contains sprintf("risk class %q is unknown", [object.get(input, "risk", "")]) if {
+	not known_risk
 }
 
 allow_reasons contains "write tool: it records or communicates, the estate is unchanged" if {

@@ -6,11 +6,8 @@ package conductor.guard
 
 # Wildcards, on any target and on any argument of a change.
 
-wildcard(v) if trim_space(v) == ""
-
-wildcard(v) if contains(v, "*")
-
-wildcard(v) if lower(trim_space(v)) in {"any", "all", "0/0", "0.0.0.0/0", "::/0"}
+# wildcard: empty, a star anywhere, or a word or network meaning everything.
+wildcard(v) if regex.match(`^\s*$|\*|^\s*(?i:any|all|0/0|0\.0\.0\.0/0|::/0)\s*$`, v)
 
 deny_reasons contains sprintf("target %s %q is a wildcard, not one entity", [arg, v]) if {
 	some t in input.targets
@@ -19,8 +16,7 @@ deny_reasons contains sprintf("target %s %q is a wildcard, not one entity", [arg
 	arg := object.get(t, "arg", "?")
 }
 
-deny_reasons contains sprintf("argument %s %q is a wildcard, not one entity", [name, v]) if {
-	changes_estate
+change_denies contains sprintf("argument %s %q is a wildcard, not one entity", [name, v]) if {
 	walk(input.args, [path, v])
 	is_string(v)
 	name := path[0]
@@ -38,17 +34,16 @@ as_cidr(v) := v if {
 	contains(v, ":")
 } else := concat("", [v, "/32"])
 
-deny_reasons contains sprintf("%q is not an IP address or network", [t.value]) if {
-	changes_estate
+change_denies contains sprintf("%q is not an IP address or network", [t.value]) if {
 	some t in input.targets
 	t.kind == "ip"
 	not wildcard(t.value)
 	not net.cidr_is_valid(as_cidr(t.value))
 }
 
-min_prefix(v) := min_prefix_v6 if {
+min_prefix(v) := config.block_min_prefix.ipv6 if {
 	contains(v, ":")
-} else := min_prefix_v4
+} else := config.block_min_prefix.ipv4
 
 broad(v) if {
 	contains(v, "/")
@@ -56,18 +51,17 @@ broad(v) if {
 	to_number(split(v, "/")[1]) < min_prefix(v)
 }
 
-deny_reasons contains sprintf("%q is broader than a /%v network", [t.value, min_prefix(t.value)]) if {
-	changes_estate
+change_denies contains msg if {
 	some t in input.targets
 	t.kind == "ip"
 	not wildcard(t.value)
 	broad(t.value)
+	msg := sprintf("%q is broader than a /%v network", [t.value, min_prefix(t.value)])
 }
 
 # narrow holds the valid, narrow networks; the overlap checks below skip the
 # rest, which are denied already with a clearer reason.
 narrow contains cidr if {
-	changes_estate
 	some t in input.targets
 	t.kind == "ip"
 	not wildcard(t.value)
@@ -76,20 +70,19 @@ narrow contains cidr if {
 	net.cidr_is_valid(cidr)
 }
 
-deny_reasons contains sprintf("%s overlaps %s range %s", [cidr, r.name, r.cidr]) if {
+change_denies contains sprintf("%s overlaps %s range %s", [cidr, name, range]) if {
 	some cidr in narrow
-	some r in config.protected_networks
-	net.cidr_intersects(cidr, r.cidr)
+	some [range, name] in config.protected_networks
+	net.cidr_intersects(cidr, range)
 }
 
-deny_reasons contains sprintf("%s overlaps allow-listed %s", [cidr, allowed]) if {
+change_denies contains sprintf("%s overlaps allow-listed %s", [cidr, allowed]) if {
 	some cidr in narrow
 	some allowed in config.allow_list.networks
 	net.cidr_intersects(cidr, allowed)
 }
 
-deny_reasons contains sprintf("%s %q is internal", [t.kind, t.value]) if {
-	changes_estate
+change_denies contains sprintf("%s %q is internal", [t.kind, t.value]) if {
 	some t in input.targets
 	t.kind in {"ip", "domain"}
 	t.internal == true
@@ -98,7 +91,6 @@ deny_reasons contains sprintf("%s %q is internal", [t.kind, t.value]) if {
 # Domains.
 
 domains contains trim_suffix(lower(trim_space(t.value)), ".") if {
-	changes_estate
 	some t in input.targets
 	t.kind == "domain"
 }

@@ -5,7 +5,7 @@ package conductor.guard
 
 untrusted_sources := {"untrusted_text", "planner"}
 
-trusted_sources := {"case_entity", "analyst"}
+known_sources := {"untrusted_text", "planner", "case_entity", "analyst"}
 
 # Free-text arguments of a write (a ticket body, a note) are expected to come
 # from the planner; their values name nothing in the estate.
@@ -22,13 +22,14 @@ routine_holds contains sprintf("argument %s comes from %s", [name, src]) if {
 
 routine_holds contains sprintf("argument %s has unknown provenance %q", [name, src]) if {
 	some name, src in input.provenance
-	not src in untrusted_sources
-	not src in trusted_sources
+	not src in known_sources
 }
 
-routine_holds contains sprintf("argument %s has no recorded provenance", [name]) if {
-	changes_estate
-	some name, _ in input.args
-	not name in config.free_text_args
+# Every argument that names a target of an estate-changing action (see
+# input.targets) must say where it came from. Other parameters, such as a
+# duration, a reason or a message subject used to find copies, name no target.
+change_routine_holds contains sprintf("argument %s has no recorded provenance", [name]) if {
+	some t in input.targets
+	name := t.arg
 	not input.provenance[name]
 }

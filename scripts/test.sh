@@ -10,6 +10,18 @@ OPA_VERSION=v1.22.4
 
 step() { printf '\n== %s\n' "$*"; }
 
+# The console test drives headless Chromium; it skips itself without one.
+step "chromium for the console test"
+if [ -x /usr/bin/chromium ]; then
+  echo "found /usr/bin/chromium"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  apt-get update && apt-get install -y chromium ||
+    echo "note: installing chromium failed; the console test will skip"
+else
+  echo "note: /usr/bin/chromium is missing and this user cannot install it;"
+  echo "      the console test (api.TestConsoleEscapesUntrustedText) will skip"
+fi
+
 step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

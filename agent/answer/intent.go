@@ -96,8 +96,9 @@ func hasAny(ws []string, norm string, keys []string) bool {
 
 func hasWord(ws []string, norm, key string) bool {
 	if strings.Contains(key, " ") {
+		stem, prefix := strings.CutSuffix(key, "*")
 		return strings.Contains(norm, " "+key+" ") ||
-			(strings.HasSuffix(key, "*") && strings.Contains(norm, " "+strings.TrimSuffix(key, "*")))
+			(prefix && strings.Contains(norm, " "+stem))
 	}
 	prefix := strings.HasSuffix(key, "*")
 	key = strings.TrimSuffix(key, "*")

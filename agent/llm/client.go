@@ -30,14 +30,32 @@ func (p *Planner) complete(ctx context.Context, req *request) (answer, agent.Usa
 	defer stream.Close()
 
 	asm := newAssembler()
+	reported, err := read(stream, asm)
+	usage = p.usage(usage, reported, req, asm)
+	if err != nil {
+		return answer{}, usage, p.classify(err)
+	}
+
+	content, calls, err := asm.result()
+	p.log.Debug("model answered", "calls", len(calls), "finish_reason", asm.reason,
+		"duration_ms", time.Since(start).Milliseconds(), "usage_reported", reported != nil)
+	if p.cfg.LogBodies {
+		p.log.Debug("model answer", "content", content, "tool_calls", logCalls(calls))
+	}
+	return answer{content: content, calls: calls}, usage, err
+}
+
+// read feeds the stream to the assembler until [DONE] or the end of the body,
+// and returns the usage chunk if the server sent one.
+func read(stream *openai.ChatCompletionStream, asm *assembler) (*openai.Usage, error) {
 	var reported *openai.Usage
 	for {
 		chunk, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			break
+			return reported, nil
 		}
 		if err != nil {
-			return answer{}, p.usage(usage, reported, req, asm), p.classify(err)
+			return reported, err
 		}
 		if chunk.Usage != nil {
 			reported = chunk.Usage
@@ -49,15 +67,6 @@ func (p *Planner) complete(ctx context.Context, req *request) (answer, agent.Usa
 			}
 		}
 	}
-	usage = p.usage(usage, reported, req, asm)
-
-	content, calls, err := asm.result()
-	p.log.Debug("model answered", "calls", len(calls), "finish_reason", asm.reason,
-		"duration_ms", time.Since(start).Milliseconds(), "usage_reported", reported != nil)
-	if p.cfg.LogBodies {
-		p.log.Debug("model answer", "content", content, "tool_calls", logCalls(calls))
-	}
-	return answer{content: content, calls: calls}, usage, err
 }
 
 // usage fills in tokens from the server's usage chunk. A server that sends

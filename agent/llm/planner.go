@@ -97,6 +97,9 @@ func New(cfg Config) (*Planner, error) {
 		return nil, errors.New("llm config: BaseURL is required")
 	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return nil, errors.New("llm config: BaseURL must be an http or https URL")
+	case u.User != nil:
+		// A URL is logged and quoted in errors; the key has its own field.
+		return nil, errors.New("llm config: BaseURL must not carry credentials; use APIKey")
 	case cfg.Model == "":
 		return nil, errors.New("llm config: Model is required")
 	}
@@ -107,7 +110,8 @@ func New(cfg Config) (*Planner, error) {
 	if cfg.HTTPClient != nil {
 		oc.HTTPClient = cfg.HTTPClient
 	}
-	log := cfg.Logger.With("component", "llm", "model", cfg.Model, "endpoint", u.Redacted())
+	endpoint := u.Scheme + "://" + u.Host + u.Path
+	log := cfg.Logger.With("component", "llm", "model", cfg.Model, "endpoint", endpoint)
 	return &Planner{cfg: cfg, client: openai.NewClientWithConfig(oc), log: log}, nil
 }
 
@@ -148,6 +152,10 @@ func (p *Planner) Plan(ctx context.Context, view *agent.CaseView) (agent.Plan, e
 		usage = addUsage(usage, u)
 		if err == nil {
 			plan.Usage = usage
+			if distrustBenign(&plan, view) {
+				p.log.Warn("benign verdict on a suspected injection case kept as suspicious",
+					"case_id", view.Case.ID)
+			}
 			p.log.Debug("model planned", "case_id", view.Case.ID, "actions",
 				len(plan.Actions), "done", plan.Done, "calls", usage.Calls,
 				"prompt_tokens", usage.PromptTokens, "completion_tokens", usage.CompletionTokens)
@@ -161,7 +169,9 @@ func (p *Planner) Plan(ctx context.Context, view *agent.CaseView) (agent.Plan, e
 
 		p.log.Warn("model answer malformed, asking again", "case_id", view.Case.ID,
 			"attempt", attempt, "error", err)
-		req.chat.Messages = append(req.chat.Messages, retryMessage(err))
+		retry := retryMessage(err)
+		req.chat.Messages = append(req.chat.Messages, retry)
+		req.promptBytes += len(retry.Content)
 	}
 }
 

@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -60,7 +61,7 @@ const finishSchema = `{
 }`
 
 // emptySchema stands in for a tool that declares no arguments.
-const emptySchema = `{"type": "object", "properties": {}}`
+const emptySchema = `{"type":"object","properties":{}}`
 
 // request is one Plan call's chat request and what is needed to read the
 // answer.
@@ -112,6 +113,10 @@ func (p *Planner) request(view *agent.CaseView) (*request, error) {
 // functions turns tool specs into function definitions, with finish last.
 // Function names may not contain dots, so "edr.isolate_host" is offered as
 // "edr__isolate_host"; names maps each back.
+//
+// TODO: names with other characters outside [A-Za-z0-9_-], or longer than 64,
+// are sent as they are; OpenAI rejects such a request (local servers mostly
+// do not), which matters once external MCP servers bring their own names.
 func functions(specs []tools.Spec) ([]openai.Tool, map[string]string) {
 	out := make([]openai.Tool, 0, len(specs)+1)
 	names := make(map[string]string, len(specs))
@@ -121,21 +126,28 @@ func functions(specs []tools.Spec) ([]openai.Tool, map[string]string) {
 			continue
 		}
 		names[fn] = s.Name
-		schema := s.Schema
-		if len(schema) == 0 {
-			schema = json.RawMessage(emptySchema)
-		}
 		out = append(out, openai.Tool{Type: openai.ToolTypeFunction,
 			Function: &openai.FunctionDefinition{
-				Name: fn, Description: describe(s), Parameters: schema,
+				Name: fn, Description: describe(s), Parameters: compactSchema(s.Schema),
 			}})
 	}
 	out = append(out, openai.Tool{Type: openai.ToolTypeFunction,
 		Function: &openai.FunctionDefinition{
-			Name: finishName, Parameters: json.RawMessage(finishSchema),
+			Name: finishName, Parameters: compactSchema(json.RawMessage(finishSchema)),
 			Description: "End the investigation with a verdict.",
 		}})
 	return out, names
+}
+
+// compactSchema returns a schema as it goes on the wire. A missing or broken
+// schema becomes an empty object schema rather than failing every request;
+// the registry still validates the arguments.
+func compactSchema(s json.RawMessage) json.RawMessage {
+	var buf bytes.Buffer
+	if len(s) == 0 || json.Compact(&buf, s) != nil {
+		return json.RawMessage(emptySchema)
+	}
+	return buf.Bytes()
 }
 
 func functionName(tool string) string { return strings.ReplaceAll(tool, ".", "__") }

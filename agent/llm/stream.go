@@ -61,7 +61,9 @@ func (a *assembler) add(c openai.ChatCompletionStreamChoice) {
 	d := c.Delta
 	a.content.WriteString(d.Content)
 	a.content.WriteString(d.Refusal)
-	a.size += len(d.Content) + len(d.Refusal)
+	// Reasoning text is not used, but it is generated and billed, and a
+	// server could send it without end.
+	a.size += len(d.Content) + len(d.Refusal) + len(d.ReasoningContent)
 
 	for _, tc := range d.ToolCalls {
 		p, err := a.locate(tc)

@@ -96,10 +96,11 @@ type enrichJSON struct {
 }
 
 type relatedJSON struct {
-	ID      string   `json:"id"`
-	Title   string   `json:"title"`
-	Verdict string   `json:"verdict,omitempty"`
-	Shared  []string `json:"shared"`
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Verdict    string   `json:"verdict,omitempty"`
+	Shared     []string `json:"shared"`
+	Similarity float64  `json:"similarity,omitempty"`
 }
 
 type stepJSON struct {
@@ -185,18 +186,13 @@ func buildView(v *agent.CaseView, f fencer, l limits) viewJSON {
 		Steps:      []stepJSON{},
 	}
 
-	for i, fd := range v.Findings {
-		if i >= l.findings {
-			out.FindingsOmitted = len(v.Findings) - i
-			break
-		}
-		out.Findings = append(out.Findings, buildFinding(&fd, f.at(fmt.Sprintf("findings[%d]", i))))
+	out.FindingsOmitted = max(0, len(v.Findings)-l.findings)
+	for i := range v.Findings[:len(v.Findings)-out.FindingsOmitted] {
+		at := f.at(fmt.Sprintf("findings[%d]", i))
+		out.Findings = append(out.Findings, buildFinding(&v.Findings[i], at))
 	}
-	for i, o := range v.Entities {
-		if i >= l.entities {
-			out.EntitiesOmitted = len(v.Entities) - i
-			break
-		}
+	out.EntitiesOmitted = max(0, len(v.Entities)-l.entities)
+	for i, o := range v.Entities[:len(v.Entities)-out.EntitiesOmitted] {
 		out.Entities = append(out.Entities, entity(o, f.at(fmt.Sprintf("entities[%d]", i))))
 	}
 
@@ -222,7 +218,8 @@ func buildFinding(fd *finding.Finding, f fencer) findingJSON {
 		if i >= 50 {
 			break
 		}
-		out.Observables = append(out.Observables, entity(o, f.at(fmt.Sprintf("observables[%d]", i))))
+		at := f.at(fmt.Sprintf("observables[%d]", i))
+		out.Observables = append(out.Observables, entity(o, at))
 	}
 	if fd.Email != nil {
 		out.Email = buildEmail(fd.Email, f.at("email"))
@@ -238,7 +235,7 @@ func buildEmail(e *finding.Email, f fencer) *emailJSON {
 		OriginIP: cut(e.OriginIP, 64), Auth: e.Auth,
 		URLs:    f.text("urls", strings.Join(e.URLs, "\n")),
 		Signals: e.Signals, Defects: capList(e.Defects, 10, 200),
-		Body:    f.text("body", e.BodyText),
+		Body: f.text("body", e.BodyText),
 	}
 	var hops []string
 	for _, h := range e.Received {
@@ -250,7 +247,7 @@ func buildEmail(e *finding.Email, f fencer) *emailJSON {
 			break
 		}
 		out.Attachments = append(out.Attachments, attachmentJSON{
-			Name: f.text(fmt.Sprintf("attachments[%d].name", i), a.Name),
+			Name:        f.text(fmt.Sprintf("attachments[%d].name", i), a.Name),
 			ContentType: cut(a.ContentType, 128), Size: a.Size, SHA256: cut(a.SHA256, 64),
 		})
 	}
@@ -276,7 +273,12 @@ func entity(o finding.Observable, f fencer) entityJSON {
 }
 
 func buildEnrichment(e agent.Enrichment, f fencer) enrichJSON {
-	out := enrichJSON{Assets: e.Assets, Users: e.Users, Factors: e.Factors}
+	out := enrichJSON{Assets: e.Assets, Users: e.Users}
+	// A factor's detail quotes finding titles, so it is fenced like them.
+	for i, sf := range e.Factors {
+		sf.Detail = f.text(fmt.Sprintf("enrichment.score_factors[%d].detail", i), sf.Detail)
+		out.Factors = append(out.Factors, sf)
+	}
 	for _, h := range e.Intel {
 		h.Value, h.Threat = cut(h.Value, 256), cut(h.Threat, 200)
 		h.Tags = capList(h.Tags, 10, 64)
@@ -285,7 +287,8 @@ func buildEnrichment(e agent.Enrichment, f fencer) enrichJSON {
 	for i, r := range e.Related {
 		out.Related = append(out.Related, relatedJSON{
 			ID: r.ID, Verdict: r.Verdict, Shared: capList(r.Shared, 10, 256),
-			Title: f.text(fmt.Sprintf("enrichment.related[%d].title", i), r.Title),
+			Similarity: r.Similarity,
+			Title:      f.text(fmt.Sprintf("enrichment.related[%d].title", i), r.Title),
 		})
 	}
 	return out

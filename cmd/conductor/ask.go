@@ -41,6 +41,7 @@ func newAskCmd(g *globals) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the answer, its intent and citations as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false,
+		"print the answer, its intent and citations as JSON")
 	return cmd
 }

@@ -51,6 +51,7 @@ func newRootCmd() *cobra.Command {
 		newAuditCmd(g), newLogsCmd(g), newPolicyCmd(g), newBenchCmd(g),
 		newTimersCmd(g), newConfirmCmd(g), newResumeCmd(g),
 		newEvalCmd(g), newAskCmd(g),
+		newServeCmd(g), newMCPCmd(g),
 	)
 	return root
 }

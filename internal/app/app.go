@@ -18,6 +18,7 @@ import (
 	"github.com/conductor-sec/conductor/internal/intel"
 	"github.com/conductor-sec/conductor/internal/store"
 	"github.com/conductor-sec/conductor/internal/telemetry"
+	"github.com/conductor-sec/conductor/memory"
 	"github.com/conductor-sec/conductor/tools"
 	"github.com/conductor-sec/conductor/tools/lab"
 )
@@ -33,8 +34,10 @@ type App struct {
 	Guard     *guardrails.Guard
 	Tools     *tools.Registry
 	Playbooks *playbook.Planner
-	Engine    *agent.Engine
-	Logger    *slog.Logger
+	// Memory is case memory; nil when the config disables it.
+	Memory *memory.Memory
+	Engine *agent.Engine
+	Logger *slog.Logger
 }
 
 // Options adjusts what [Open] builds beyond the config file.
@@ -49,6 +52,8 @@ type Options struct {
 	Planner agent.Planner
 	// Guard replaces the policy guard the config describes (tests only).
 	Guard agent.Guard
+	// Memory replaces the case memory the config describes (tests only).
+	Memory agent.Memory
 }
 
 // Open builds every part. Close releases them.
@@ -93,6 +98,9 @@ func (a *App) open(ctx context.Context, opts Options) error {
 		return err
 	}
 	if err := a.openTools(log); err != nil {
+		return err
+	}
+	if err := a.openMemory(ctx, log); err != nil {
 		return err
 	}
 	return a.openEngine(opts)
@@ -158,15 +166,27 @@ func (a *App) openEngine(opts Options) error {
 	var planner, fallback agent.Planner = pb, nil
 	if opts.Planner != nil {
 		planner, fallback = opts.Planner, pb
+	} else if a.Config.LLM.BaseURL != "" {
+		if planner, err = a.llmPlanner(log); err != nil {
+			return err
+		}
+		fallback = pb
 	}
 	var guard agent.Guard = a.Guard
 	if opts.Guard != nil {
 		guard = opts.Guard
 	}
+	var mem agent.Memory // a nil *memory.Memory must stay a nil interface
+	if a.Memory != nil {
+		mem = a.Memory
+	}
+	if opts.Memory != nil {
+		mem = opts.Memory
+	}
 	b := a.Config.Budgets
 	a.Engine, err = agent.New(agent.Config{
 		Store: a.Store, Guard: guard, Tools: a.Tools, Planner: planner, Fallback: fallback,
-		Directory: directory{a.Lab}, Intel: engineIntel{a.Intel},
+		Directory: directory{a.Lab}, Intel: engineIntel{a.Intel}, Memory: mem,
 		Logger: log, Now: opts.Now, Window: time.Duration(a.Config.Window),
 		Budgets: agent.Budgets{
 			MaxActions: b.MaxActions, MaxRounds: b.MaxRounds,
@@ -184,6 +204,9 @@ func (a *App) Close() error {
 	var errs []error
 	if a.Guard != nil {
 		errs = append(errs, a.Guard.Close())
+	}
+	if a.Memory != nil {
+		errs = append(errs, a.Memory.Close())
 	}
 	if a.Store != nil {
 		errs = append(errs, a.Store.Close())

@@ -49,6 +49,10 @@ type Config struct {
 	// Log sets the log level (debug, info, warn, error; empty means warn) and
 	// format (text or json; empty means text).
 	Log Log `yaml:"log"`
+	// Memory configures case memory: closed cases become vectors that later
+	// investigations recall. The zero value is the local embedder and the
+	// embedded store, in DB.
+	Memory Memory `yaml:"memory"`
 }
 
 // Ingest caps input sizes; zero fields take the ingest package defaults.
@@ -68,12 +72,85 @@ type Budgets struct {
 
 // LLM configures an OpenAI-compatible endpoint.
 type LLM struct {
+	// BaseURL is the API root, such as http://127.0.0.1:8000/v1; empty means
+	// no model planner.
 	BaseURL string `yaml:"base_url"`
 	Model   string `yaml:"model"`
 	// APIKeyEnv names the environment variable holding the key; the key itself
-	// never goes in this file.
-	APIKeyEnv string   `yaml:"api_key_env"`
-	Timeout   Duration `yaml:"timeout"`
+	// never goes in this file. Empty means no key (a local server).
+	APIKeyEnv string `yaml:"api_key_env"`
+	// Timeout bounds one model call; zero means 60s.
+	Timeout Duration `yaml:"timeout"`
+	// MaxTokens caps the tokens the model may generate per call; zero means
+	// 1024.
+	MaxTokens int `yaml:"max_tokens"`
+	// LogBodies logs prompts and answers at debug level; off by default,
+	// because they carry case data.
+	LogBodies bool `yaml:"log_bodies"`
+}
+
+// Environment variables that override the file (see [Config.ApplyEnv]).
+const (
+	EnvLLMBaseURL = "CONDUCTOR_LLM_BASE_URL"
+	EnvLLMModel   = "CONDUCTOR_LLM_MODEL"
+)
+
+// ApplyEnv overrides the file with the environment: CONDUCTOR_LLM_BASE_URL
+// and CONDUCTOR_LLM_MODEL, when set and not empty. [Load] calls it, so the
+// order is file, then environment, then command-line flags.
+func (c *Config) ApplyEnv() {
+	if v := os.Getenv(EnvLLMBaseURL); v != "" {
+		c.LLM.BaseURL = v
+	}
+	if v := os.Getenv(EnvLLMModel); v != "" {
+		c.LLM.Model = v
+	}
+}
+
+// Memory configures case memory. Zero fields take the defaults shown.
+type Memory struct {
+	// Disabled turns case memory off: nothing is remembered or recalled.
+	Disabled bool `yaml:"disabled"`
+	// Backend is the vector store: "embedded" (empty; kept in DB) or
+	// "qdrant".
+	Backend string `yaml:"backend"`
+	// QdrantAddr is the host:port of Qdrant's gRPC endpoint; empty means
+	// localhost:6334.
+	QdrantAddr string `yaml:"qdrant_addr"`
+	// QdrantAPIKeyEnv names the environment variable holding Qdrant's API
+	// key; empty means none. The key itself never goes in this file.
+	QdrantAPIKeyEnv string `yaml:"qdrant_api_key_env"`
+	// QdrantTLS encrypts the connection to Qdrant.
+	QdrantTLS bool `yaml:"qdrant_tls"`
+	// Collection names the Qdrant collection, or the vector space within the
+	// embedded store; empty means "cases-" and the embedder's name, so that
+	// switching embedders starts a new, empty memory.
+	Collection string `yaml:"collection"`
+	// Embedder turns case text into vectors: "local" (empty; offline,
+	// deterministic) or "openai" (an OpenAI-compatible endpoint, see OpenAI).
+	Embedder string `yaml:"embedder"`
+	// Dimensions is the vector length: zero means 384 for local; required
+	// for openai (the model's length, e.g. 1536).
+	Dimensions int `yaml:"dimensions"`
+	// OpenAI configures the openai embedder.
+	OpenAI MemoryOpenAI `yaml:"openai"`
+	// MinSimilarity drops recalled cases less similar than this (cosine, 0
+	// to 1); zero means 0.3, which suits the local embedder.
+	MinSimilarity float64 `yaml:"min_similarity"`
+}
+
+// MemoryOpenAI configures an OpenAI-compatible embeddings endpoint.
+type MemoryOpenAI struct {
+	BaseURL string `yaml:"base_url"`
+	Model   string `yaml:"model"`
+	// APIKeyEnv names the environment variable holding the key; empty means
+	// no key (a local server).
+	APIKeyEnv string `yaml:"api_key_env"`
+	// RequestDimensions sends Dimensions with each request, for models that
+	// can shorten their vectors (text-embedding-3-*).
+	RequestDimensions bool `yaml:"request_dimensions"`
+	// Timeout bounds one request; zero means 30s.
+	Timeout Duration `yaml:"timeout"`
 }
 
 // Log configures logging.
@@ -95,11 +172,13 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// Load reads a configuration file. An empty path returns the zero Config.
-// Unknown keys are errors, so a typo does not silently fall back to a default.
+// Load reads a configuration file and applies the environment over it (see
+// [Config.ApplyEnv]). An empty path reads no file. Unknown keys are errors, so
+// a typo does not silently fall back to a default.
 func Load(path string) (Config, error) {
 	var c Config
 	if path == "" {
+		c.ApplyEnv()
 		return c, nil
 	}
 	data, err := os.ReadFile(path)
@@ -111,6 +190,7 @@ func Load(path string) (Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return c, fmt.Errorf("config %s: %w", path, err)
 	}
+	c.ApplyEnv()
 	return c, nil
 }
 

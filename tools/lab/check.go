@@ -175,8 +175,16 @@ func (o *Org) checkAllowList() *FileError {
 			return bad(fmt.Sprintf("allow_list.emails[%d]", i), "%v", err)
 		}
 	}
+	for i, h := range o.AllowList.Hashes {
+		if !hexHash.MatchString(h) {
+			return bad(fmt.Sprintf("allow_list.hashes[%d]", i),
+				"%q is not an MD5, SHA-1 or SHA-256 in hex", h)
+		}
+	}
 	return nil
 }
+
+var hexHash = regexp.MustCompile(`^(?i)([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$`)
 
 func (o *Org) checkKnownBenign() *FileError {
 	for i, e := range o.KnownBenign {

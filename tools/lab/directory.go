@@ -220,6 +220,10 @@ func (l *Lab) AllowListed(kind, value string) bool {
 		return slices.ContainsFunc(l.dir.org.AllowList.Emails, func(e string) bool {
 			return strings.EqualFold(e, strings.TrimSpace(value))
 		})
+	case "hash":
+		return slices.ContainsFunc(l.dir.org.AllowList.Hashes, func(h string) bool {
+			return strings.EqualFold(h, strings.TrimSpace(value))
+		})
 	case "url":
 		u, err := url.Parse(strings.TrimSpace(value))
 		if err != nil || u.Hostname() == "" {

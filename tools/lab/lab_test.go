@@ -146,7 +146,8 @@ func TestAllowListed(t *testing.T) {
 		{"email", "it-support@rnicrosoft-secure.com", false},
 		{"url", "https://github.com/acme/website", true},
 		{"url", "https://rnicrosoft-secure.com/o365/renew", false},
-		{"hash", "44d88612fea8a8f36de82e1278abb02f", false},
+		{"hash", "44D88612FEA8A8F36DE82E1278ABB02F", true},
+		{"hash", "6b18731a752231eb855991e446da8639d32eb4953a7f89b79a33e5be4aebd59b", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind+"/"+tt.value, func(t *testing.T) {

@@ -95,6 +95,9 @@ type AllowList struct {
 	IPs []string `yaml:"ips"`
 	// Emails match exactly, ignoring case.
 	Emails []string `yaml:"emails"`
+	// Hashes are known-good files (MD5, SHA-1 or SHA-256, hex), such as the
+	// EICAR test file; they match ignoring case.
+	Hashes []string `yaml:"hashes"`
 }
 
 // The values the loader accepts for enumerated fields.

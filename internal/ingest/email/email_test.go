@@ -83,7 +83,7 @@ func TestParseDemoPhish(t *testing.T) {
 			Size: 448, SHA256: demoAttachmentSHA,
 		}},
 		Signals: []string{
-			"display_name_spoof", "dmarc_fail", "double_extension", "reply_to_mismatch",
+			"display_name_spoof", "dmarc_fail", "double_extension", "lure_language", "reply_to_mismatch",
 			"return_path_mismatch", "spf_fail", "url_text_mismatch",
 		},
 	}

@@ -46,6 +46,11 @@ const (
 	// SignalURLTextMismatch: a link's text shows one domain and its href
 	// goes to another. Click-tracking services raise it too.
 	SignalURLTextMismatch = "url_text_mismatch"
+	// SignalLureLanguage: the subject or body uses the pressure phrases of
+	// credential and payment lures (verify your account, password expires,
+	// unusual sign-in, urgent wire transfer). Honest mail uses them too, so
+	// on its own it proves nothing; with a deception signal it is telling.
+	SignalLureLanguage = "lure_language"
 )
 
 // detectSignals runs every check; the result is sorted.
@@ -66,6 +71,7 @@ func detectSignals(a *analysis) []string {
 		SignalDoubleExtension:      anyAttachment(e.Attachments, hasDoubleExtension),
 		SignalExecutableAttachment: anyAttachment(e.Attachments, isExecutable),
 		SignalURLTextMismatch:      anyMismatch(a.anchors),
+		SignalLureLanguage:         lureLanguage(e.Subject + "\n" + e.BodyText),
 	}
 
 	var out []string
@@ -207,4 +213,25 @@ func shownDomain(text string) string {
 		return registrable(m)
 	}
 	return ""
+}
+
+// lurePhrases are matched on lower-cased text with white space folded.
+var lurePhrases = regexp.MustCompile(`\b(` + strings.Join([]string{
+	`verify (your )?(account|identity|email|mailbox)`,
+	`confirm (your )?(account|identity|password|details)`,
+	`password (will )?(expire|expires|expiry|expired|reset required)`,
+	`(unusual|suspicious|unrecognized|new) (sign-?in|login|activity)`,
+	`account (will be )?(suspended|locked|disabled|closed|deactivated)`,
+	`(prevent|avoid) (losing|suspension|closure|deactivation)`,
+	`update (your )?(payment|billing|bank) (details|information|method)`,
+	`(urgent|immediate|confidential) (wire|transfer|payment)`,
+	`wire (transfer|the funds)`, `gift cards?`,
+	`(seed|recovery) phrase`, `unlock (your )?(account|wallet|funds)`,
+	`(mailbox|storage|quota) (is )?(full|exceeded|almost full)`,
+	`action required`, `within 24 hours`, `final (notice|warning)`,
+}, "|") + `)\b`)
+
+func lureLanguage(text string) bool {
+	text = strings.Join(strings.Fields(strings.ToLower(text)), " ")
+	return lurePhrases.MatchString(text)
 }
