@@ -65,6 +65,9 @@ func (e *Engine) Reject(ctx context.Context, id string, who guardrails.Principal
 	if err != nil {
 		return ApprovalOutcome{Approval: ap, Action: a}, err
 	}
+	if err := guardrails.CheckRejection(ap, who); err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
+	}
 	now := e.now().UTC()
 	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "rejected", who.Name, note, now); err != nil {
 		return ApprovalOutcome{Approval: ap, Action: a},

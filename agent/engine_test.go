@@ -627,3 +627,28 @@ func TestTimeLimitedContainment(t *testing.T) {
 		})
 	}
 }
+
+// TestRejectNeedsTheRole: only a person whose role may decide a hold can
+// reject it; a rejected action never runs.
+func TestRejectNeedsTheRole(t *testing.T) {
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p})
+	id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
+	ap := e.investigate(t, id).Approvals[0]
+
+	_, err := e.app.Engine.Reject(e.ctx, ap.ID,
+		guardrails.Principal{Name: "analyst:ann", Role: "analyst"}, "no")
+	if !errors.Is(err, guardrails.ErrApproverRole) {
+		t.Errorf("analyst rejecting a lead hold: error = %v, want ErrApproverRole", err)
+	}
+	out, err := e.app.Engine.Reject(e.ctx, ap.ID,
+		guardrails.Principal{Name: "analyst:lee", Role: "lead"}, "DC stays up")
+	if err != nil || out.Action.Status != agent.ActionRejected {
+		t.Fatalf("lead Reject = %s, %v; want rejected", out.Action.Status, err)
+	}
+	if snap, _ := e.app.Lab.State(e.ctx); len(snap.Isolated) != 0 {
+		t.Errorf("isolated = %+v after rejection, want none", snap.Isolated)
+	}
+}

@@ -34,6 +34,10 @@ type ingestResponse struct {
 
 // ingestUpload parses an uploaded alert file or reported e-mail, correlates
 // its findings into cases and investigates each case they touched.
+//
+// TODO: the response waits for every investigation; a webhook sender with a
+// short timeout would want an asynchronous mode (202 with the case ids, then
+// the event streams).
 func (s *Server) ingestUpload(c *gin.Context) error {
 	name := uploadName(c.Query("name"), c.ContentType())
 	data, err := readCapped(c, s.cfg.MaxIngestBytes)

@@ -46,7 +46,7 @@ func newMCPServer(d mcpDeps) (*server.MCPServer, error) {
 	s := server.NewMCPServer(mcpServerName, mcpServerVersion,
 		server.WithToolCapabilities(false), server.WithResourceCapabilities(false, false),
 		server.WithInstructions(mcpInstructions), server.WithRecovery(),
-		server.WithLogger(d.log.With("component", "mcp")))
+		server.WithLogger(d.log))
 
 	for _, spec := range d.app.Tools.Specs() {
 		t, err := mcpTool(spec)
@@ -217,13 +217,14 @@ func ServeStdio(ctx context.Context, cfg StdioConfig, in io.Reader, out io.Write
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 
-	s, err := newMCPServer(mcpDeps{app: cfg.App, locks: newCaseLocks(), log: cfg.Logger})
+	log := cfg.Logger.With("component", "mcp")
+	s, err := newMCPServer(mcpDeps{app: cfg.App, locks: newCaseLocks(), log: log})
 	if err != nil {
 		return err
 	}
 	who := Key{Name: cfg.Client, Role: RoleAgent}.Principal(true)
 	stdio := server.NewStdioServer(s)
-	stdio.SetErrorLogger(slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn))
+	stdio.SetErrorLogger(slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
 		return withPrincipal(ctx, who)
 	})

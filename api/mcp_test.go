@@ -59,7 +59,7 @@ func (e *env) mcpStdioClient(ctx context.Context, name string) *client.Client {
 	return c
 }
 
-func initialize(ctx context.Context, t *testing.T, c *client.Client) {
+func initialize(ctx context.Context, t testing.TB, c *client.Client) {
 	t.Helper()
 	req := mcp.InitializeRequest{}
 	req.Params.ClientInfo = mcp.Implementation{Name: "obedient-agent", Version: "1"}

@@ -76,14 +76,15 @@ func New(cfg Config) (*Server, error) {
 	s.ingest = s.ingestOptions()
 	s.metrics = newMetrics(cfg.App.Store)
 
-	mcpSrv, err := newMCPServer(mcpDeps{app: cfg.App, locks: s.locks, log: s.log})
+	mcpLog := cfg.Logger.With("component", "mcp")
+	mcpSrv, err := newMCPServer(mcpDeps{app: cfg.App, locks: s.locks, log: mcpLog})
 	if err != nil {
 		return nil, err
 	}
 	// Clients that vanish without a DELETE leave per-session state behind;
 	// the idle TTL sweeps it.
 	s.mcp = server.NewStreamableHTTPServer(mcpSrv, server.WithEndpointPath("/mcp"),
-		server.WithStreamableHTTPLogger(s.log.With("component", "mcp")),
+		server.WithStreamableHTTPLogger(mcpLog),
 		server.WithSessionIdleTTL(time.Hour))
 	s.router = s.routes()
 	return s, nil

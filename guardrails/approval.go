@@ -101,3 +101,19 @@ func checkApprover(a Approval, approver Principal) error {
 	}
 	return nil
 }
+
+// CheckRejection validates a human's refusal of the held action a. A refusal
+// never runs anything, so the requester may withdraw their own request, but
+// the refuser must still be a person whose role may decide a: otherwise an
+// analyst could quietly drop what only a lead may weigh.
+func CheckRejection(a Approval, who Principal) error {
+	if who.Name == "" || strings.HasPrefix(who.Name, "agent:") ||
+		strings.HasPrefix(who.Name, "mcp:") {
+		return fmt.Errorf("rejecter %q is not a person: %w", who.Name, ErrApproverRole)
+	}
+	if !satisfies(who.Role, a.ApproverRole) {
+		return fmt.Errorf("rejecter %s is %q, approval needs %q: %w",
+			who.Name, who.Role, a.ApproverRole, ErrApproverRole)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/store"
 )
@@ -66,16 +67,11 @@ func newCaseShowCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			rep, err := a.Engine.CaseReport(cmd.Context(), args[0])
+			doc, err := casework.Doc(cmd.Context(), a.Engine, a.Store, args[0])
 			if err != nil {
 				return err
 			}
-			chain, err := a.Store.Steps(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printDocs(cmd.OutOrStdout(), []report.Doc{report.Build(rep, chain)},
-				asJSON, true)
+			return printDocs(cmd.OutOrStdout(), []report.Doc{doc}, asJSON, true)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conductor-sec/conductor/internal/app"
+	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/ingest"
 	"github.com/conductor-sec/conductor/internal/report"
@@ -80,35 +81,9 @@ func readFindings(stderr io.Writer, paths []string, opts ingest.Options) ([]find
 	return all, nil
 }
 
-// investigate ingests findings and investigates each case they touched, in
-// the order the cases were first touched.
+// investigate ingests findings and investigates each case they touched.
 func investigate(ctx context.Context, a *app.App, fs []finding.Finding) ([]report.Doc, error) {
-	placed, err := a.Engine.Ingest(ctx, fs)
-	if err != nil {
-		return nil, err
-	}
-	var order []string
-	seen := map[string]bool{}
-	for _, p := range placed {
-		if !seen[p.CaseID] {
-			seen[p.CaseID] = true
-			order = append(order, p.CaseID)
-		}
-	}
-
-	docs := make([]report.Doc, 0, len(order))
-	for _, id := range order {
-		rep, err := a.Engine.Investigate(ctx, id)
-		if err != nil {
-			return docs, err
-		}
-		chain, err := a.Store.Steps(ctx, id)
-		if err != nil {
-			return docs, fmt.Errorf("loading steps of %s: %w", id, err)
-		}
-		docs = append(docs, report.Build(rep, chain))
-	}
-	return docs, nil
+	return casework.IngestAndInvestigate(ctx, a.Engine, a.Store, fs)
 }
 
 func printDocs(w io.Writer, docs []report.Doc, asJSON, timeline bool) error {
