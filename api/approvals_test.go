@@ -103,8 +103,15 @@ func TestRejectAndClosedCase(t *testing.T) {
 	e.ingestFile("injection.json")
 	first := e.holdDC01("lee")
 
+	// Isolating the domain controller waits for a lead: an analyst may not
+	// drop it either.
+	r := e.do("POST", "/api/v1/approvals/"+first.ApprovalID+"/reject", "kim",
+		decisionRequest{Note: "not on this evidence"})
+	if r.status != http.StatusForbidden || r.errorCode() != "wrong_role" {
+		t.Errorf("analyst rejecting a lead hold = %d %s, want 403 wrong_role", r.status, r.body)
+	}
 	var out decisionResponse
-	e.must(200, "POST", "/api/v1/approvals/"+first.ApprovalID+"/reject", "kim",
+	e.must(200, "POST", "/api/v1/approvals/"+first.ApprovalID+"/reject", "lin",
 		decisionRequest{Note: "not on this evidence"}).decode(t, &out)
 	if out.Action.Status != "rejected" || out.Approval.Status != "rejected" {
 		t.Errorf("reject = action %s, approval %s; want rejected, rejected",
@@ -115,7 +122,7 @@ func TestRejectAndClosedCase(t *testing.T) {
 	second := e.holdDC01("bot")
 	e.must(200, "POST", "/api/v1/cases/CASE-000001/close", "lee",
 		closeRequest{Verdict: "suspicious", Note: "handed to IR"})
-	r := e.do("POST", "/api/v1/approvals/"+second.ApprovalID+"/approve", "lin", nil)
+	r = e.do("POST", "/api/v1/approvals/"+second.ApprovalID+"/approve", "lin", nil)
 	if r.status != http.StatusConflict || r.errorCode() != "case_closed" {
 		t.Errorf("approving after close = %d %s, want 409 case_closed", r.status, r.body)
 	}
