@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/store"
 )
@@ -26,32 +28,55 @@ var correlationKinds = map[finding.Kind]bool{
 	finding.KindHost: true,
 }
 
-// Ingest stores findings and correlates them into cases in one durable batch:
+// ingestBatch is how many findings one durable transaction takes.
+const ingestBatch = 1000
+
+// Ingest stores findings and correlates them into cases in durable batches:
 // exact duplicates raise a count, findings sharing an entity with an open case
-// within the window join it, the rest open new cases.
+// within the window join it, the rest open new cases. Large inputs go in
+// batches of [ingestBatch] on two workers, so one batch is encoded while
+// another commits; results keep the order of fs.
 func (e *Engine) Ingest(ctx context.Context, fs []finding.Finding) ([]Ingested, error) {
+	res := make([]Ingested, len(fs))
+	if len(fs) <= ingestBatch {
+		return res, e.ingest(ctx, fs, res)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for lo := 0; lo < len(fs); lo += ingestBatch {
+		hi := min(lo+ingestBatch, len(fs))
+		g.Go(func() error { return e.ingest(gctx, fs[lo:hi], res[lo:hi]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ingest correlates one batch, writing its results into out.
+func (e *Engine) ingest(ctx context.Context, fs []finding.Finding, out []Ingested) error {
 	items := make([]store.CorrelateItem, len(fs))
 	for i := range fs {
 		items[i] = store.CorrelateItem{Finding: fs[i], Keys: e.correlationKeys(&fs[i])}
 	}
 
-	out, err := e.cfg.Store.Correlate(ctx, items, store.CorrelateOptions{
+	placed, err := e.cfg.Store.Correlate(ctx, items, store.CorrelateOptions{
 		Window: e.cfg.Window,
 		Now:    e.now().UTC(),
 		Actor:  "system:ingest",
 	})
 	if err != nil {
-		return nil, fmt.Errorf("ingesting %d findings: %w", len(fs), err)
+		return fmt.Errorf("ingesting %d findings: %w", len(fs), err)
 	}
 
-	res := make([]Ingested, len(out))
-	for i, a := range out {
-		res[i] = Ingested{
+	for i, a := range placed {
+		out[i] = Ingested{
 			FindingID: a.FindingID, CaseID: a.CaseID, NewCase: a.NewCase,
 			Duplicate: a.Duplicate, Count: a.Count,
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // correlationKeys picks the entities that may join this finding to a case.

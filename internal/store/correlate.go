@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/conductor-sec/conductor/internal/finding"
@@ -54,6 +56,22 @@ type batch struct {
 	entStmt *sql.Stmt
 	attStmt *sql.Stmt
 	stepSt  *sql.Stmt
+	// placed collects, per case in order of first touch, the findings this
+	// batch put there; one ingest step per case records them.
+	placed []*placement
+	byCase map[string]*placement
+	// seen holds the first and last sighting of each (key, case) in the batch.
+	seen      map[entSeen][2]string
+	seenOrder []entSeen
+}
+
+// placement is what one batch did to one case.
+type placement struct {
+	caseID   string
+	opened   bool
+	findings []string
+	sources  []string
+	title    string
 }
 
 // Correlate stores findings and places each in a case, in one transaction: an
@@ -106,12 +124,21 @@ func (s *Store) correlate(ctx context.Context, tx *sql.Tx, items []CorrelateItem
 			return nil, err
 		}
 	}
+	if err := b.flushIndex(ctx); err != nil {
+		return nil, err
+	}
+	for _, p := range b.placed {
+		if err := b.step(ctx, s, p); err != nil {
+			return nil, err
+		}
+	}
 	return out, b.saveHead(ctx)
 }
 
 func (s *Store) newBatch(ctx context.Context, tx *sql.Tx, items []CorrelateItem,
 	opts CorrelateOptions) (*batch, error) {
-	b := &batch{tx: tx, opts: opts, index: map[string][]caseHit{}}
+	b := &batch{tx: tx, opts: opts, index: map[string][]caseHit{},
+		byCase: map[string]*placement{}, seen: map[entSeen][2]string{}}
 	var all []string
 	for _, it := range items {
 		all = append(all, it.Keys...)
@@ -220,16 +247,35 @@ func (s *Store) place(ctx context.Context, b *batch, a *Assignment, f *finding.F
 	if _, err := b.attStmt.ExecContext(ctx, a.CaseID, num, now); err != nil {
 		return fmt.Errorf("attaching %s to %s: %w", a.FindingID, a.CaseID, err)
 	}
-	if err := b.indexKeys(ctx, a.CaseID, keys, fmtTime(f.Time)); err != nil {
-		return err
-	}
-	return b.step(ctx, s, a, f)
+	b.indexKeys(a.CaseID, keys, fmtTime(f.Time))
+	b.note(a, f)
+	return nil
 }
 
-func (b *batch) indexKeys(ctx context.Context, caseID string, keys []string, at string) error {
+// note remembers a placement for the batch's ingest step of that case.
+func (b *batch) note(a *Assignment, f *finding.Finding) {
+	p := b.byCase[a.CaseID]
+	if p == nil {
+		p = &placement{caseID: a.CaseID, opened: a.NewCase, title: f.Title}
+		b.byCase[a.CaseID] = p
+		b.placed = append(b.placed, p)
+	}
+	p.findings = append(p.findings, a.FindingID)
+	if !slices.Contains(p.sources, f.Source) {
+		p.sources = append(p.sources, f.Source)
+	}
+}
+
+// indexKeys records, in memory, that caseID saw keys at; flushIndex writes
+// each (key, case) pair once per batch, however many findings repeat it.
+func (b *batch) indexKeys(caseID string, keys []string, at string) {
 	for _, k := range uniqueKeys(keys) {
-		if _, err := b.entStmt.ExecContext(ctx, k, caseID, at, at); err != nil {
-			return fmt.Errorf("indexing entity of %s: %w", caseID, err)
+		seen := entSeen{key: k, caseID: caseID}
+		if r, ok := b.seen[seen]; ok {
+			b.seen[seen] = [2]string{min(r[0], at), max(r[1], at)}
+		} else {
+			b.seen[seen] = [2]string{at, at}
+			b.seenOrder = append(b.seenOrder, seen)
 		}
 		hits := b.index[k]
 		found := false
@@ -242,20 +288,40 @@ func (b *batch) indexKeys(ctx context.Context, caseID string, keys []string, at 
 			b.index[k] = append(hits, caseHit{caseID: caseID, lastSeen: at})
 		}
 	}
+}
+
+// entSeen is one (entity key, case) pair of the correlation index.
+type entSeen struct{ key, caseID string }
+
+// flushIndex writes the batch's sightings to the correlation index.
+func (b *batch) flushIndex(ctx context.Context) error {
+	for _, e := range b.seenOrder {
+		r := b.seen[e]
+		if _, err := b.entStmt.ExecContext(ctx, e.key, e.caseID, r[0], r[1]); err != nil {
+			return fmt.Errorf("indexing entity of %s: %w", e.caseID, err)
+		}
+	}
 	return nil
 }
 
-// step appends the ingest step of one finding to the chain.
-func (b *batch) step(ctx context.Context, s *Store, a *Assignment, f *finding.Finding) error {
+// step appends one ingest step to the chain for the findings a batch put in
+// one case: a burst of alerts is one record per case, not one per alert.
+func (b *batch) step(ctx context.Context, s *Store, p *placement) error {
 	verb := "joined"
-	if a.NewCase {
+	if p.opened {
 		verb = "opened"
 	}
+	ids := p.findings
+	more := ""
+	if len(ids) > 20 {
+		ids, more = ids[:20], fmt.Sprintf(" and %d more", len(p.findings)-20)
+	}
 	st := Step{
-		Seq: b.seq + 1, CaseID: a.CaseID, Time: s.clock(), Actor: b.opts.Actor,
-		Kind: "finding", Ref: a.FindingID, Status: "done", PrevHash: b.head,
-		Summary: fmt.Sprintf("%s finding %s %s the case: %s", f.Source, a.FindingID, verb,
-			f.Title),
+		Seq: b.seq + 1, CaseID: p.caseID, Time: s.clock(), Actor: b.opts.Actor,
+		Kind: "finding", Ref: p.findings[0], Status: "done", PrevHash: b.head,
+		Summary: fmt.Sprintf("%d %s finding(s) %s the case: %s%s; first: %s",
+			len(p.findings), strings.Join(p.sources, ","), verb, strings.Join(ids, ", "),
+			more, p.title),
 	}
 	st.Hash = StepHash(&st)
 	_, err := b.stepSt.ExecContext(ctx, st.Seq, st.CaseID, fmtTime(st.Time), st.Actor,

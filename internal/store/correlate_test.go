@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,8 +55,15 @@ func TestCorrelate(t *testing.T) {
 			c.State, err)
 	}
 	rep, err := s.VerifyChain(ctx)
-	if err != nil || !rep.OK || rep.Checked != 5 {
-		t.Errorf("VerifyChain = %+v, %v; want OK over 5 ingest steps", rep, err)
+	// One ingest step per case per batch: CASE-000001 and CASE-000002, then
+	// CASE-000001 and CASE-000003.
+	if err != nil || !rep.OK || rep.Checked != 4 {
+		t.Errorf("VerifyChain = %+v, %v; want OK over 4 ingest steps", rep, err)
+	}
+	steps, _ := s.Steps(ctx, "CASE-000001")
+	if len(steps) != 2 || !strings.HasPrefix(steps[0].Summary,
+		"2 suricata finding(s) opened the case: FND-000001, FND-000002;") {
+		t.Errorf("CASE-000001 steps = %+v, want 2 with the first naming both findings", steps)
 	}
 }
 
