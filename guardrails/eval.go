@@ -23,6 +23,8 @@ type verdict struct {
 	reasons      []string
 	approverRole string
 	ttl          time.Duration
+	// undoAfter is the time limit of an allowed reversible action.
+	undoAfter time.Duration
 }
 
 // inputValue parses canonical input JSON into the value the policy sees.
@@ -90,10 +92,34 @@ func parseVerdict(v any) (verdict, error) {
 	}
 	out.reasons = reasons
 
+	if out.outcome == Allow {
+		return parseUndo(out, m)
+	}
 	if out.outcome != NeedsApproval {
 		return out, nil
 	}
 	return parseHold(out, m)
+}
+
+// parseUndo reads the optional time limit of an allowed action; absent or 0
+// means the action stands.
+func parseUndo(out verdict, m map[string]any) (verdict, error) {
+	v, ok := m["undo_after_seconds"]
+	if !ok {
+		return out, nil
+	}
+	if n, isNum := v.(json.Number); isNum && n.String() == "0" {
+		return out, nil
+	}
+	if f, isFloat := v.(float64); isFloat && f == 0 {
+		return out, nil
+	}
+	d, err := seconds(v)
+	if err != nil {
+		return verdict{}, fmt.Errorf("undo_after_seconds: %w", err)
+	}
+	out.undoAfter = d
+	return out, nil
 }
 
 func parseReasons(v any) ([]string, error) {

@@ -283,6 +283,7 @@ func (g *Guard) apply(ctx context.Context, d Decision, req Request, v verdict) D
 	if v.outcome != Allow {
 		return d
 	}
+	d.UndoAfter = v.undoAfter
 
 	permit, err := permitFor(req, d.ID)
 	if err != nil {

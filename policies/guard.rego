@@ -150,6 +150,7 @@ decision := {
 	"reasons": sort(allow_reasons),
 	"approver_role": "",
 	"ttl_seconds": 0,
+	"undo_after_seconds": undo_after,
 } if {
 	count(allow_reasons) > 0
 } else := {
@@ -157,6 +158,17 @@ decision := {
 	"reasons": ["no rule allows this action on its own"],
 	"approver_role": sensitive_role,
 	"ttl_seconds": ttl_for(sensitive_role),
+}
+
+# Reversible containment an agent runs on its own stands for a limited time:
+# when it is due, the undo runs unless a human confirmed it
+# (data: containment_time_limit_seconds; 0 or absent means it stands).
+default undo_after := 0
+
+undo_after := object.get(config, "containment_time_limit_seconds", 0) if {
+	input.risk == "containment"
+	input.reversible == true
+	agent
 }
 
 known_risk if input.risk == "read_only"

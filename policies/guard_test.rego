@@ -167,3 +167,19 @@ test_nothing_allows_means_lead_hold if {
 		"ttl_seconds": 3600,
 	}
 }
+
+test_agent_containment_has_time_limit if {
+	d := guard.decision with input as isolation
+	d.outcome == "allow"
+	d.undo_after_seconds == 14400
+}
+
+test_human_containment_stands if {
+	d := guard.decision with input as patched(isolation, {"actor": "analyst:lee", "actor_role": "lead"})
+	d.outcome == "allow"
+	d.undo_after_seconds == 0
+}
+
+test_lookup_has_no_time_limit if {
+	not guard.decision.undo_after_seconds with input as lookup
+}

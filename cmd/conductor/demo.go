@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -77,6 +78,9 @@ func runDemo(ctx context.Context, a *app.App, w io.Writer, verbose, asJSON bool)
 	}
 	printSummary(w, docs)
 	printHeld(w, docs)
+	if err := printTimers(ctx, a, w); err != nil {
+		return err
+	}
 	return printAudit(ctx, a, w)
 }
 
@@ -158,6 +162,20 @@ func printHeld(w io.Writer, docs []report.Doc) {
 		fmt.Fprintln(w, "  none")
 	}
 	fmt.Fprintln(w)
+}
+
+func printTimers(ctx context.Context, a *app.App, w io.Writer) error {
+	ts, err := a.Store.ListTimers(ctx, "pending")
+	if err != nil || len(ts) == 0 {
+		return err
+	}
+	fmt.Fprintln(w, "Containment that ran on its own, undone when due unless a human confirms it:")
+	for _, t := range ts {
+		fmt.Fprintf(w, "  %s  %s: %s %s at %s (conductor confirm %s)\n", t.ActionID, t.CaseID,
+			t.Tool, report.Clean(string(t.Args)), t.Due.Format(time.RFC3339), t.ActionID)
+	}
+	fmt.Fprintln(w)
+	return nil
 }
 
 func printAudit(ctx context.Context, a *app.App, w io.Writer) error {
