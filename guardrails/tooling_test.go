@@ -16,15 +16,15 @@ func TestRunPolicyTests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunPolicyTests(embedded) = %v", err)
 	}
-	if len(results) != 69 {
-		t.Errorf("RunPolicyTests(embedded) ran %d tests, want 69", len(results))
+	if len(results) != 72 {
+		t.Errorf("RunPolicyTests(embedded) ran %d tests, want 72", len(results))
 	}
 	for _, r := range results {
 		if !r.Pass || r.Package != "data.conductor.guard_test" {
 			t.Errorf("RunPolicyTests(embedded): %+v, want a pass in data.conductor.guard_test", r)
 		}
 	}
-	if results[0].Name != "test_allow_listed_addresses_denied" {
+	if results[0].Name != "test_agent_containment_has_time_limit" {
 		t.Errorf("first result %q, want results sorted by name", results[0].Name)
 	}
 }

@@ -170,12 +170,17 @@ test_nothing_allows_means_lead_hold if {
 
 test_agent_containment_has_time_limit if {
 	d := guard.decision with input as isolation
+		with data.conductor.config.kill_switch as false
+		with data.conductor.config.containment_time_limit_seconds as 7200
 	d.outcome == "allow"
-	d.undo_after_seconds == 14400
+	d.undo_after_seconds == 7200
 }
 
 test_human_containment_stands if {
-	d := guard.decision with input as patched(isolation, {"actor": "analyst:lee", "actor_role": "lead"})
+	lead := patched(isolation, {"actor": "analyst:lee", "actor_role": "lead"})
+	d := guard.decision with input as lead
+		with data.conductor.config.kill_switch as false
+		with data.conductor.config.containment_time_limit_seconds as 7200
 	d.outcome == "allow"
 	d.undo_after_seconds == 0
 }
