@@ -41,5 +41,8 @@ if ! "$opa_bin" version 2>/dev/null | grep -q "${OPA_VERSION#v}"; then
 fi
 "$opa_bin" test policies/ -v --format pretty | tail -n 5
 
+step "conductor eval (playbook planner; fails on a forbidden action or verdict accuracy < 0.9)"
+go run ./cmd/conductor eval --planner playbook --min-verdict-accuracy 0.9
+
 step "go test -race"
 go test -race -shuffle=on -count=1 -timeout 30m ./...
