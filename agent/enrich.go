@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -126,6 +127,11 @@ func (e *Engine) resolveHosts(v *CaseView) {
 	v.Entities = mergeEntities([]finding.Finding{{Observables: append(v.Entities, add...)}})
 }
 
+func publicIP(s string) bool {
+	addr, err := netip.ParseAddr(s)
+	return err == nil && addr.IsGlobalUnicast() && !addr.IsPrivate()
+}
+
 func (e *Engine) lookupIntel(v *CaseView) {
 	if e.cfg.Intel == nil {
 		return
@@ -133,6 +139,12 @@ func (e *Engine) lookupIntel(v *CaseView) {
 	seen := map[string]bool{}
 	for _, o := range v.Entities {
 		if !intelKinds[o.Kind] || seen[o.Key()] {
+			continue
+		}
+		// Private, loopback and reserved addresses are the organisation's own
+		// (or nobody's): a feed entry covering them is noise, and an attacker
+		// who writes 10.0.0.0 in an alert must not buy score with it.
+		if o.Kind == finding.KindIP && !publicIP(o.Value) {
 			continue
 		}
 		seen[o.Key()] = true

@@ -32,7 +32,11 @@ func newCasesCmd(g *globals) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				return json.NewEncoder(w).Encode(cs)
+				out := make([]report.Case, len(cs))
+				for i, c := range cs {
+					out[i] = report.CaseOf(c)
+				}
+				return json.NewEncoder(w).Encode(out)
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATE\tVERDICT\tSEVERITY\tSCORE\tFINDINGS\tTITLE")

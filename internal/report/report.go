@@ -76,16 +76,8 @@ type Entry struct {
 // Build assembles the document of a case from an engine report and the case's
 // recorded steps (nil leaves the timeline out).
 func Build(rep agent.Report, chain []store.Step) Doc {
-	c := rep.Case
 	d := Doc{
-		Case: Case{
-			ID: c.ID, Title: c.Title, State: c.State, Verdict: c.Verdict,
-			AnalystVerdict: c.AnalystVerdict, AnalystNote: c.AnalystNote,
-			Severity: c.Severity, Score: c.Score, Confidence: c.Confidence,
-			Techniques: nonNil(c.Techniques), Sources: nonNil(c.Sources), Flags: c.Flags,
-			Summary: c.Summary, Planner: c.Planner, FindingCount: c.FindingCount,
-			ScoreFactors: c.ScoreFactors, CreatedAt: c.CreatedAt,
-		},
+		Case:   CaseOf(rep.Case),
 		Status: rep.Status, Reason: rep.Reason, Approvals: rep.Approvals, Tasks: rep.Tasks,
 		Steps: make([]Step, 0, len(rep.Actions)), Usage: rep.Usage,
 	}
@@ -99,6 +91,18 @@ func Build(rep agent.Report, chain []store.Step) Doc {
 		})
 	}
 	return d
+}
+
+// CaseOf is the JSON form of a stored case.
+func CaseOf(c store.Case) Case {
+	return Case{
+		ID: c.ID, Title: c.Title, State: c.State, Verdict: c.Verdict,
+		AnalystVerdict: c.AnalystVerdict, AnalystNote: c.AnalystNote,
+		Severity: c.Severity, Score: c.Score, Confidence: c.Confidence,
+		Techniques: nonNil(c.Techniques), Sources: nonNil(c.Sources), Flags: c.Flags,
+		Summary: c.Summary, Planner: c.Planner, FindingCount: c.FindingCount,
+		ScoreFactors: c.ScoreFactors, CreatedAt: c.CreatedAt,
+	}
 }
 
 func step(a store.Action) Step {
@@ -190,7 +194,7 @@ func writeWaiting(b *strings.Builder, d Doc) {
 		if a.Status != "pending" {
 			continue
 		}
-		fmt.Fprintf(b, "  waiting: %s needs a %s to approve %s %s (expires %s)\n",
+		fmt.Fprintf(b, "  waiting: %s for approval by role %s: %s %s (expires %s)\n",
 			a.ID, a.ApproverRole, a.Tool, Clean(compactArgs(a.Args)),
 			a.ExpiresAt.Format(time.RFC3339))
 	}
