@@ -20,6 +20,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/conductor-sec/conductor/internal/finding"
 )
@@ -172,8 +173,42 @@ func Parse(name string, data []byte, opts Options) (Result, error) {
 		s.email(data)
 		return s.res, nil
 	}
-	split(data, s.record)
-	return s.res, nil
+	var recs []record
+	split(data, func(r record) { recs = append(recs, r) })
+	return parseRecords(s, recs), nil
+}
+
+// parallelMin is the record count from which a file is parsed on two cores.
+const parallelMin = 4096
+
+// parseRecords parses recs in order, the second half on another goroutine
+// with its own session when the file is large; results keep file order.
+func parseRecords(s *session, recs []record) Result {
+	if len(recs) < parallelMin {
+		for _, r := range recs {
+			s.record(r)
+		}
+		return s.res
+	}
+
+	half := len(recs) / 2
+	other := newSession(s.name, s.opts)
+	defer other.close()
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for _, r := range recs[half:] {
+			other.record(r)
+		}
+	})
+	for _, r := range recs[:half] {
+		s.record(r)
+	}
+	wg.Wait()
+
+	s.res.Findings = append(s.res.Findings, other.res.Findings...)
+	s.res.Errors = append(s.res.Errors, other.res.Errors...)
+	s.res.Skipped += other.res.Skipped
+	return s.res
 }
 
 // Detect names the format of one record: one JSON object, a GuardDuty CSV with its
