@@ -82,7 +82,8 @@ func Run(ctx context.Context, opts Options) ([]Figure, error) {
 
 	var figs []Figure
 	steps := []func(context.Context, Options) ([]Figure, error){
-		ingestFigures, guardFigures, investigateFigures, replayFigures, telemetryFigures,
+		ingestFigures, guardFigures, demoMixFigures, investigateFigures, replayFigures,
+		telemetryFigures,
 	}
 	for _, step := range steps {
 		f, err := step(ctx, opts)
