@@ -238,7 +238,9 @@ func (e *Engine) knownBenign(v *CaseView) []string {
 // (a test file such as EICAR).
 func allowListed(d Directory, f *finding.Finding) []string {
 	var out []string
-	if f.Severity.Rank() <= finding.SeverityLow.Rank() {
+	// A reported e-mail is judged on its content: phishing links to real
+	// sites as decoys, so an allow-listed link explains nothing there.
+	if f.Severity.Rank() <= finding.SeverityLow.Rank() && f.Email == nil {
 		for _, dom := range f.Values(finding.KindDomain) {
 			if d.AllowListed("domain", dom) {
 				out = append(out, "low-severity traffic to allow-listed "+dom)
@@ -321,6 +323,12 @@ func (e *Engine) markImpersonation(v *CaseView) {
 		}
 		at := strings.LastIndex(m.From.Address, "@")
 		if at < 0 || d.IsInternalDomain(m.From.Address[at+1:]) {
+			continue
+		}
+		// Services the organisation trusts send on behalf of employees
+		// ("Alex Kim" <notifications@github.com>): not an impersonation.
+		if d.AllowListed("email", m.From.Address) ||
+			d.AllowListed("domain", m.From.Address[at+1:]) {
 			continue
 		}
 		account := strings.ToLower(strings.Join(strings.Fields(m.From.Name), "."))

@@ -2,8 +2,10 @@ package agent_test
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/internal/app"
 	"github.com/conductor-sec/conductor/internal/config"
+	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/ingest"
 )
 
@@ -94,5 +97,45 @@ func TestHugeAlertCut(t *testing.T) {
 	rep := e.investigate(t, id)
 	if !strings.Contains(strings.Join(rep.Case.Flags, ","), agent.FlagTruncatedInput) {
 		t.Errorf("flags = %v, want %s", rep.Case.Flags, agent.FlagTruncatedInput)
+	}
+}
+
+// capture is a planner that records the view it is shown and stops.
+type capture struct{ view *agent.CaseView }
+
+func (c *capture) Name() string { return "capture" }
+
+func (c *capture) Plan(_ context.Context, v *agent.CaseView) (agent.Plan, error) {
+	c.view = v
+	return agent.Plan{Done: true, Verdict: "inconclusive"}, nil
+}
+
+// TestExecutiveImpersonation: an outside address under an employee's display
+// name is flagged, unless the sender is a service the organisation trusts.
+func TestExecutiveImpersonation(t *testing.T) {
+	tests := []struct {
+		from finding.Address
+		want bool
+	}{
+		{finding.Address{Name: "Emma Schmidt", Address: "e.schmidt@acmecorp-exec.com"}, true},
+		{finding.Address{Name: "Alex Kim", Address: "notifications@github.com"}, false},
+		{finding.Address{Name: "Emma Schmidt", Address: "emma.schmidt@acme-corp.example"}, false},
+		{finding.Address{Name: "Nobody Known", Address: "x@elsewhere.example"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from.Address, func(t *testing.T) {
+			p := &capture{}
+			e := newEnv(t, app.Options{Planner: p})
+			f := alert("Reported e-mail", "")
+			f.Source, f.Email = "email", &finding.Email{From: tt.from}
+			f.Add(finding.KindEmail, tt.from.Address, "sender", finding.OriginField)
+			e.investigate(t, e.openCase(t, f))
+
+			got := slices.Contains(p.view.Findings[0].Email.Signals,
+				agent.SignalInternalImpersonation)
+			if got != tt.want {
+				t.Errorf("impersonation flagged = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

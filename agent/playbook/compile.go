@@ -30,6 +30,9 @@ type playbook struct {
 	flat   []*flatStep
 	groups [][]*flatStep
 	calls  []string
+	// alsoGroups are the groups with every ref prefixed by the playbook's
+	// name, for when it runs after a higher-priority playbook on one case.
+	alsoGroups [][]*flatStep
 }
 
 // expression is one compiled expression with its source, for messages.

@@ -156,6 +156,12 @@ func link(all map[string]*playbook) (*Set, error) {
 			continue
 		}
 		pb.flat, pb.groups, pb.calls = flat, groupSteps(flat), calledNames(flat, pb)
+		also, err := s.flatten(pb, pb.name+".", nil, []string{pb.name})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		pb.alsoGroups = groupSteps(also)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -234,6 +235,8 @@ func TestOverride(t *testing.T) {
 
 // TestNewPlaybookWithCall runs the added vip-watch playbook: its call of
 // notify-soc goes out in parallel with the lookup, the next step after both.
+// The sign-in also matches suspicious-signin, which runs after it under its
+// own refs, without calling notify-soc a second time.
 func TestNewPlaybookWithCall(t *testing.T) {
 	p := newPlanner(t, filepath.Join("testdata", "override"))
 	v := signinView()
@@ -248,10 +251,27 @@ func TestNewPlaybookWithCall(t *testing.T) {
 	}, {
 		`vip-desk notify {"channel":"vip-desk","message":"VIP involved in case case-si"}`,
 	}}
-	if diff := cmp.Diff(want, res.rounds); diff != "" {
-		t.Errorf("rounds (-want +got):\n%s", diff)
+	if len(res.rounds) < 2 {
+		t.Fatalf("rounds = %v, want vip-watch's two first", res.rounds)
 	}
-	if diff := cmp.Diff([]string{"vip-watch", "notify-soc"}, res.final.Playbooks); diff != "" {
+	if diff := cmp.Diff(want, res.rounds[:2]); diff != "" {
+		t.Errorf("vip-watch rounds (-want +got):\n%s", diff)
+	}
+	var also []string
+	for _, round := range res.rounds[2:] {
+		for _, a := range round {
+			if !strings.HasPrefix(a, "suspicious-signin.") ||
+				strings.Contains(a, "notify-soc") {
+				t.Errorf("later action %q, want suspicious-signin's own steps only", a)
+			}
+			also = append(also, strings.Fields(a)[0])
+		}
+	}
+	if !slices.Contains(also, "suspicious-signin.disable/david.okafor") {
+		t.Errorf("suspicious-signin steps = %v, want the account disable proposed", also)
+	}
+	want2 := []string{"vip-watch", "notify-soc", "suspicious-signin"}
+	if diff := cmp.Diff(want2, res.final.Playbooks); diff != "" {
 		t.Errorf("Playbooks (-want +got):\n%s", diff)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/tools"
@@ -84,25 +85,106 @@ func (p *Planner) Plan(ctx context.Context, view *agent.CaseView) (agent.Plan, e
 		return agent.Plan{}, errors.New("planning: no case view")
 	}
 	r := newEvaluator(view)
-	pb := p.choose(r)
-	if pb == nil {
+	pbs := p.chooseAll(r)
+	if len(pbs) == 0 {
 		return r.noPlaybook(), nil
 	}
 
-	out := agent.Plan{Playbooks: append([]string{pb.name}, pb.calls...)}
-	for _, g := range pb.groups {
-		if err := ctx.Err(); err != nil {
-			return agent.Plan{}, fmt.Errorf("planning case %s: %w", view.Case.ID, err)
+	out := agent.Plan{}
+	for i, pb := range pbs {
+		for _, name := range append([]string{pb.name}, pb.calls...) {
+			if !slices.Contains(out.Playbooks, name) {
+				out.Playbooks = append(out.Playbooks, name)
+			}
 		}
-		if p.proposeGroup(r, g, &out) {
-			p.logRound(view, &out)
-			return out, nil
+		groups := pb.groups
+		if i > 0 {
+			groups = withoutCalls(pb.alsoGroups, pb, pbs[0].calls)
+		}
+		for _, g := range groups {
+			if err := ctx.Err(); err != nil {
+				return agent.Plan{}, fmt.Errorf("planning case %s: %w", view.Case.ID, err)
+			}
+			if p.proposeGroup(r, g, &out) {
+				p.logRound(view, &out)
+				return out, nil
+			}
 		}
 	}
-	p.finish(r, pb, &out)
+	p.finishAll(r, pbs, &out)
 	p.logRound(view, &out)
 	return out, nil
 }
+
+// withoutCalls drops the steps of playbooks that the chosen playbook already
+// calls (notify-soc, say), so a case gets one ticket and one notification.
+func withoutCalls(groups [][]*flatStep, pb *playbook, called []string) [][]*flatStep {
+	var out [][]*flatStep
+	for _, g := range groups {
+		var keep []*flatStep
+		for _, f := range g {
+			if f.owner == pb || !slices.Contains(called, f.owner.name) {
+				keep = append(keep, f)
+			}
+		}
+		if len(keep) > 0 {
+			out = append(out, keep)
+		}
+	}
+	return out
+}
+
+// maxAlso caps the playbooks that run after the chosen one on one case.
+const maxAlso = 2
+
+// chooseAll returns the chosen playbook (see choose) followed by every other
+// specific playbook whose trigger matches: a case that correlates a reported
+// phish with the sign-in it led to needs both responses. Fallback playbooks
+// (priority 0) and those the chosen one already calls do not run again.
+func (p *Planner) chooseAll(r *evaluator) []*playbook {
+	first := p.choose(r)
+	if first == nil {
+		return nil
+	}
+	out := []*playbook{first}
+	for _, pb := range p.set.ordered {
+		if len(out) > maxAlso {
+			break
+		}
+		if pb == first || pb.priority <= 0 || pb.trigger == nil ||
+			slices.Contains(first.calls, pb.name) {
+			continue
+		}
+		if ok, err := r.trigger(pb); err == nil && ok {
+			out = append(out, pb)
+		}
+	}
+	return out
+}
+
+// finishAll ends the plan with the first playbook's verdict and summary, made
+// graver by any later playbook that found worse.
+func (p *Planner) finishAll(r *evaluator, pbs []*playbook, out *agent.Plan) {
+	p.finish(r, pbs[0], out)
+	for _, pb := range pbs[1:] {
+		v, c := p.verdict(r, pb)
+		if verdictRank[v] > verdictRank[out.Verdict] {
+			out.Verdict, out.Confidence = v, c
+		}
+		r.scope(pb, nil)
+		r.cur.Verdict = v
+		summary, err := r.text(pb.summary)
+		if err != nil || summary == "" {
+			summary = r.defaultSummary(pb, v)
+		}
+		out.Summary = joinSentences(out.Summary, summary)
+	}
+}
+
+// verdictRank orders verdicts from the mildest: a later playbook may only
+// make the case graver.
+var verdictRank = map[string]int{"benign": 0, "inconclusive": 1, "suspicious": 2,
+	"malicious": 3}
 
 // choose returns the highest-priority playbook whose trigger matches, nil when
 // none does. generic-triage (priority 0, trigger true) is the fallback by its

@@ -61,7 +61,7 @@ func TestHeldStep(t *testing.T) {
 	dir := writePlaybooks(t, map[string]string{"contain.yaml": `
 name: contain-host
 priority: 90
-trigger: 'has_technique("T1486")'
+trigger: 'has_technique("T1599")'
 steps:
   - id: isolate
     tool: edr.isolate_host
@@ -80,7 +80,10 @@ verdict:
 `})
 	p := newPlanner(t, dir)
 	v := endpointView()
-	v.Case.Techniques = []string{"T1486"}
+	// T1599 and a middling score match no shipped playbook, so contain-host
+	// runs alone.
+	v.Case.Techniques, v.Findings[0].Techniques, v.Case.Score = []string{"T1599"},
+		[]string{"T1599"}, 50
 
 	plan := mustPlan(t, p, v)
 	if diff := cmp.Diff([]string{"isolate/WORKSTATION5"}, refs(plan.Actions)); diff != "" {

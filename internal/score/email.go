@@ -27,7 +27,11 @@ var signalPoints = map[string]int{
 	"spf_softfail":          10,
 	"executable_attachment": 40,
 	"url_shortener":         15,
-	"html_only":             5,
+	"lure_language":         20,
+	// Raised by the engine, not the parser: the display name is an employee's
+	// while the address is outside the organisation (executive impersonation).
+	"internal_impersonation": 45,
+	"html_only":              5,
 }
 
 // unlistedSignal is the rating of a signal name missing from the table, so
