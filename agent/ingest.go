@@ -29,7 +29,7 @@ var correlationKinds = map[finding.Kind]bool{
 }
 
 // ingestBatch is how many findings one durable transaction takes.
-const ingestBatch = 1000
+const ingestBatch = 5000
 
 // Ingest stores findings and correlates them into cases in durable batches:
 // exact duplicates raise a count, findings sharing an entity with an open case
