@@ -120,7 +120,8 @@ func SuricataAlerts(n int) []byte {
 }
 
 // ingestFigures: parse, normalize, correlate and store alerts in durable
-// batches of 1,000, the way `conductor investigate` takes a large file.
+// batches of 5,000 on two workers, the way `conductor investigate` takes a
+// large file.
 func ingestFigures(ctx context.Context, opts Options) ([]Figure, error) {
 	a, err := openApp(ctx, opts, "ingest")
 	if err != nil {
