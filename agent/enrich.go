@@ -38,7 +38,8 @@ var intelKinds = map[finding.Kind]bool{
 
 // enrich gathers context for a case, scores it and fills the case's derived
 // fields. It returns the view a planner sees, without steps.
-func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding) (*CaseView, error) {
+func (e *Engine) enrich(ctx context.Context, c *store.Case,
+	fs []finding.Finding) (*CaseView, error) {
 	v := &CaseView{Findings: fs, Entities: mergeEntities(fs), Tools: e.cfg.Tools.Specs()}
 	v.Enrichment = Enrichment{Assets: map[string]AssetFacts{}, Users: map[string]UserFacts{}}
 	e.resolveHosts(v)
