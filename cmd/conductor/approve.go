@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,8 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/app"
+
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/report"
+	"github.com/conductor-sec/conductor/internal/store"
 )
 
 // identity is who runs a command that decides something. On the CLI the
@@ -45,12 +49,7 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 		Use:   "approvals",
 		Short: "List approval requests (pending by default)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			if _, err := a.Engine.ExpireApprovals(cmd.Context()); err != nil {
 				return err
 			}
@@ -69,7 +68,7 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 					ap.ExpiresAt.Format(time.RFC3339), report.Clean(firstReason(ap.Reasons)))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&status, "status", "pending",
@@ -84,12 +83,7 @@ func newApprovalShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show what an approver needs: the call, why it was held, evidence, blast radius, undo",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			v, err := a.Engine.Explain(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -108,7 +102,7 @@ func newApprovalShowCmd(g *globals) *cobra.Command {
 			section(w, "blast radius", v.BlastRadius)
 			fmt.Fprintf(w, "  undo: %s\n", v.Undo)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
@@ -140,17 +134,16 @@ func newApproveCmd(g *globals, approve bool) *cobra.Command {
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			decide := a.Engine.Approve
 			if !approve {
 				decide = a.Engine.Reject
 			}
 			out, err := decide(cmd.Context(), args[0], who.principal(), note)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no approval or action %s: list the pending ones with "+
+					"`conductor approvals`: %w", args[0], err)
+			}
 			if err != nil {
 				return fmt.Errorf("%s refused: %w", args[0], err)
 			}
@@ -166,7 +159,7 @@ func newApproveCmd(g *globals, approve bool) *cobra.Command {
 					r.Case.ID, r.Case.State, r.Case.Verdict)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&note, "note", "", "why")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

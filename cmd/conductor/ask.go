@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/app"
+
 	"github.com/conductor-sec/conductor/agent/answer"
 )
 
@@ -22,12 +24,7 @@ func newAskCmd(g *globals) *cobra.Command {
 			"factors, what failed, and when it started. Answers cite step numbers and\n" +
 			"finding ids; a question it does not recognise gets \"" + answer.NoAnswer + "\"",
 		Args: cobra.MinimumNArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			src := answer.Record{Engine: a.Engine, Store: a.Store}
 			ans, err := answer.Ask(cmd.Context(), src, args[0], strings.Join(args[1:], " "))
 			if err != nil {
@@ -39,7 +36,7 @@ func newAskCmd(g *globals) *cobra.Command {
 			}
 			_, err = fmt.Fprintln(w, ans.Text)
 			return err
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false,
 		"print the answer, its intent and citations as JSON")

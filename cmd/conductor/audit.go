@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/conductor-sec/conductor/internal/app"
 )
 
 func newAuditCmd(g *globals) *cobra.Command {
@@ -15,12 +17,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 		Use:   "verify",
 		Short: "Verify the whole hash chain and name the first broken link",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			rep, err := a.Store.VerifyChain(cmd.Context())
 			if err != nil {
 				return err
@@ -40,7 +37,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 				return exitCodeError{code: 3, err: errors.New("")}
 			}
 			return nil
-		},
+		}),
 	}
 	verify.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.AddCommand(verify)

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/app"
+
 	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/store"
@@ -20,12 +22,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Use:   "cases",
 		Short: "List cases, newest first",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			cs, err := a.Store.ListCases(cmd.Context(), store.CaseFilter{State: state, Limit: limit})
 			if err != nil {
 				return err
@@ -45,7 +42,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 					c.Severity, c.Score, c.FindingCount, report.Clean(trim(c.Title, 60)))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&state, "state", "", "only cases in this state")
@@ -65,18 +62,13 @@ func newCaseShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show a case with its actions, decisions, approvals and timeline",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			doc, err := casework.Doc(cmd.Context(), a.Engine, a.Store, args[0])
 			if err != nil {
 				return err
 			}
 			return printDocs(cmd.OutOrStdout(), []report.Doc{doc}, asJSON, true)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd

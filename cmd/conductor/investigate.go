@@ -25,12 +25,7 @@ func newInvestigateCmd(g *globals) *cobra.Command {
 			"JSON; one object, an array or NDJSON) and reported e-mails (.eml), correlates\n" +
 			"them into cases and investigates each case, printing its timeline.",
 		Args: cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			opts := ingestOptions(a, maxFile)
 			fs, err := readFindings(cmd.ErrOrStderr(), args, opts)
 			if err != nil {
@@ -41,7 +36,7 @@ func newInvestigateCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return printDocs(cmd.OutOrStdout(), docs, asJSON, timeline)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document per case")
 	cmd.Flags().BoolVar(&timeline, "timeline", false, "print the full audit timeline")

@@ -9,6 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/app"
+
 	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/telemetry"
 )
@@ -25,12 +27,7 @@ func newLogsLoadCmd(g *globals) *cobra.Command {
 		Use:   "load FILE...",
 		Short: "Load NDJSON, JSON arrays, Zeek TSV logs or zip files of them",
 		Args:  cobra.MinimumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
 			for _, p := range args {
 				rep, err := a.Telemetry.LoadFile(cmd.Context(), p, progressPrinter(errw, quiet))
@@ -44,7 +41,7 @@ func newLogsLoadCmd(g *globals) *cobra.Command {
 					rep.Events, rep.Elapsed.Round(time.Millisecond), len(rep.Errors))
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress output")
 	return cmd

@@ -111,3 +111,17 @@ func newLogger(c config.Log) *slog.Logger {
 func usageError(format string, args ...any) error {
 	return exitCodeError{code: 2, err: fmt.Errorf(format, args...)}
 }
+
+// withApp adapts a command body that needs the application: it builds it
+// from flags and config, and closes it when the body returns.
+func (g *globals) withApp(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(
+	*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := g.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(cmd, a, args)
+	}
+}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conductor-sec/conductor/internal/app"
+
 	"github.com/conductor-sec/conductor/internal/report"
 )
 
@@ -18,12 +20,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 		Use:   "timers",
 		Short: "List time limits on reversible containment (pending by default)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			ts, err := a.Store.ListTimers(cmd.Context(), status)
 			if err != nil {
 				return err
@@ -38,7 +35,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 					t.Due.Format(time.RFC3339), t.Status, t.Tool, report.Clean(string(t.Args)))
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&status, "status", "pending", "pending, confirmed, fired, or empty for all")
@@ -46,12 +43,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 		Use:   "run",
 		Short: "Undo every due, unconfirmed containment (through the guard) and expire approvals",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			fired, err := a.Engine.RunTimers(cmd.Context())
 			if err != nil {
 				return err
@@ -63,7 +55,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "%d time limits reached, %d approvals expired\n",
 				len(fired), expired)
 			return nil
-		},
+		}),
 	})
 	return cmd
 }
@@ -75,12 +67,7 @@ func newConfirmCmd(g *globals) *cobra.Command {
 		Use:   "confirm ACTION-ID",
 		Short: "Keep a time-limited containment in force: its undo will not run",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
 			t, err := a.Engine.Confirm(cmd.Context(), args[0], who.principal(), note)
 			if err != nil {
 				return err
@@ -88,7 +75,7 @@ func newConfirmCmd(g *globals) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "%s confirmed: %s will not run (timer %s)\n",
 				args[0], t.Tool, t.ID)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&note, "note", "", "why it should stand")
 	who.flags(cmd)
@@ -103,18 +90,13 @@ func newResumeCmd(g *globals) *cobra.Command {
 			"with their idempotency key, so a tool that already acted does not act twice;\n" +
 			"cases left investigating are investigated again.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			a, err := g.open(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			ids, err := a.Engine.Resume(cmd.Context())
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d cases resumed %v\n", len(ids), ids)
 			return nil
-		},
+		}),
 	}
 }
