@@ -59,15 +59,12 @@ func (e *Engine) Close(ctx context.Context, caseID, verdict, note string,
 
 func (e *Engine) voidApprovals(ctx context.Context, caseID string,
 	who guardrails.Principal) (int, error) {
-	pending, err := e.cfg.Store.ListApprovals(ctx, "pending")
+	pending, err := e.cfg.Store.CaseApprovals(ctx, caseID, "pending")
 	if err != nil {
-		return 0, fmt.Errorf("listing approvals: %w", err)
+		return 0, err
 	}
 	n := 0
 	for _, ap := range pending {
-		if ap.CaseID != caseID {
-			continue
-		}
 		err := e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, "case closed",
 			e.now().UTC())
 		if err != nil {

@@ -355,14 +355,8 @@ func (e *Engine) CaseReport(ctx context.Context, caseID string) (Report, error) 
 	if rep.Tasks, err = e.cfg.Store.CaseTasks(ctx, caseID); err != nil {
 		return Report{}, fmt.Errorf("loading tasks of %s: %w", caseID, err)
 	}
-	all, err := e.cfg.Store.ListApprovals(ctx, "")
-	if err != nil {
-		return Report{}, fmt.Errorf("loading approvals: %w", err)
-	}
-	for _, a := range all {
-		if a.CaseID == caseID {
-			rep.Approvals = append(rep.Approvals, a)
-		}
+	if rep.Approvals, err = e.cfg.Store.CaseApprovals(ctx, caseID, ""); err != nil {
+		return Report{}, fmt.Errorf("loading approvals of %s: %w", caseID, err)
 	}
 	return rep, nil
 }

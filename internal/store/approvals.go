@@ -89,6 +89,19 @@ func (s *Store) ListApprovals(ctx context.Context, status string) (
 	return as, nil
 }
 
+// CaseApprovals returns the approvals of one case in status ("" for all),
+// oldest first.
+func (s *Store) CaseApprovals(ctx context.Context, caseID, status string) (
+	[]guardrails.Approval, error) {
+	as, err := queryAll(ctx, s.db, scanApproval, `SELECT `+approvalCols+` FROM approvals
+		WHERE case_id = ? AND (? = '' OR status = ?) ORDER BY created_at, rowid`,
+		caseID, status, status)
+	if err != nil {
+		return nil, fmt.Errorf("listing approvals of %s: %w", caseID, err)
+	}
+	return as, nil
+}
+
 // DecideApproval moves a pending approval to status (approved, rejected,
 // expired or void), recording who decided, when and why. It is a
 // compare-and-set: of two approvers racing, one wins and the other gets

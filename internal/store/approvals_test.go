@@ -220,3 +220,41 @@ func TestListApprovals(t *testing.T) {
 		})
 	}
 }
+
+func TestCaseApprovals(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	first := pendingApproval(t, s, t0.Add(time.Hour))
+	second := pendingApproval(t, s, t0.Add(time.Hour))
+	other := guardrails.Approval{ActionID: "ACT-000009", CaseID: "CASE-000002",
+		Tool: "edr.isolate_host", RequestedBy: "agent:playbook", ApproverRole: "lead",
+		ExpiresAt: t0.Add(time.Hour)}
+	if err := s.PutApproval(ctx, &other); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DecideApproval(ctx, second.ID, "rejected", "analyst:lee", "", t0); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		status string
+		want   []string
+	}{
+		{"", []string{first.ID, second.ID}},
+		{"pending", []string{first.ID}},
+		{"rejected", []string{second.ID}},
+	}
+	for _, tt := range tests {
+		got, err := s.CaseApprovals(ctx, "CASE-000001", tt.status)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, a := range got {
+			ids = append(ids, a.ID)
+		}
+		if diff := cmp.Diff(tt.want, ids); diff != "" {
+			t.Errorf("CaseApprovals(CASE-000001, %q) (-want +got):\n%s", tt.status, diff)
+		}
+	}
+}
