@@ -27,11 +27,11 @@ func benchMix() []Request {
 // BenchmarkDecide times each decision over benchMix and reports the median and
 // 99th percentile (targets: p50 <= 50µs, p99 <= 500µs).
 //
-// TODO: containment decisions take 120-160µs on an idle 2-core machine (reads
-// 15µs, writes 55µs), so the mix's median sits near the target only because
-// lookups dominate it. Most of the cost is OPA's per-expression overhead over
-// ~60 rule bodies; halving it needs fewer, fatter rules or a precomputed
-// per-target fact table, which would make the policy harder to read.
+// TODO: containment decisions still take 85-140µs on an idle 2-core machine
+// (lookups 15µs, writes 37µs), so the mix's median sits near 50µs only because
+// lookups and writes make up five of its nine shapes. OPA's evaluator costs
+// about half a microsecond per expression and a host isolation evaluates ~170;
+// halving that needs fewer rules than the policy has reasons to give.
 func BenchmarkDecide(b *testing.B) {
 	g, err := New(context.Background(), Config{Timeout: time.Second})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
@@ -49,13 +50,16 @@ func inputValue(raw []byte) (ast.Value, error) {
 	return v, nil
 }
 
-// eval evaluates the decision rule for input within timeout.
+// eval evaluates the decision rule for input within timeout. The result stays
+// an AST value (no conversion to Go maps) and OPA's metrics are off: both cost
+// microseconds on every decision.
 func (p *policy) eval(ctx context.Context, input ast.Value,
 	timeout time.Duration) (verdict, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input))
+	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input),
+		rego.EvalMetrics(metrics.NoOp()), rego.EvalGenerateJSON(keepAST))
 
 	// A result that arrives as the deadline passes may be cut short.
 	if ctx.Err() != nil {
@@ -68,51 +72,67 @@ func (p *policy) eval(ctx context.Context, input ast.Value,
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return verdict{}, errUndefined
 	}
-	return parseVerdict(rs[0].Expressions[0].Value)
+	t, ok := rs[0].Expressions[0].Value.(*ast.Term)
+	if !ok {
+		return verdict{}, fmt.Errorf("decision is %T, not a term", rs[0].Expressions[0].Value)
+	}
+	return parseVerdict(t.Value)
 }
+
+// keepAST hands OPA's result back as the term it is.
+func keepAST(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
 
 // parseVerdict checks the shape of the decision object. Anything unexpected
 // is an error, which the caller turns into a deny.
-func parseVerdict(v any) (verdict, error) {
-	m, ok := v.(map[string]any)
+func parseVerdict(v ast.Value) (verdict, error) {
+	obj, ok := v.(ast.Object)
 	if !ok {
-		return verdict{}, fmt.Errorf("decision is %T, not an object", v)
+		return verdict{}, fmt.Errorf("decision is %s, not an object", ast.ValueName(v))
 	}
 
 	var out verdict
-	o, _ := m["outcome"].(string)
+	o, _ := field(obj, "outcome").(ast.String)
 	out.outcome = Outcome(o)
 	if out.outcome != Allow && out.outcome != NeedsApproval && out.outcome != Deny {
-		return verdict{}, fmt.Errorf("decision outcome %q is not allow, needs_approval or deny", o)
+		return verdict{}, fmt.Errorf("decision outcome %q is not allow, needs_approval or deny",
+			string(o))
 	}
 
-	reasons, err := parseReasons(m["reasons"])
+	reasons, err := parseReasons(field(obj, "reasons"))
 	if err != nil {
 		return verdict{}, err
 	}
 	out.reasons = reasons
 
 	if out.outcome == Allow {
-		return parseUndo(out, m)
+		return parseUndo(out, obj)
 	}
 	if out.outcome != NeedsApproval {
 		return out, nil
 	}
-	return parseHold(out, m)
+	return parseHold(out, obj)
+}
+
+// field returns obj[key], or nil when it is absent.
+func field(obj ast.Object, key string) ast.Value {
+	t := obj.Get(ast.StringTerm(key))
+	if t == nil {
+		return nil
+	}
+	return t.Value
 }
 
 // parseUndo reads the optional time limit of an allowed action; absent or 0
 // means the action stands.
-func parseUndo(out verdict, m map[string]any) (verdict, error) {
-	v, ok := m["undo_after_seconds"]
-	if !ok {
+func parseUndo(out verdict, obj ast.Object) (verdict, error) {
+	v := field(obj, "undo_after_seconds")
+	if v == nil {
 		return out, nil
 	}
-	if n, isNum := v.(json.Number); isNum && n.String() == "0" {
-		return out, nil
-	}
-	if f, isFloat := v.(float64); isFloat && f == 0 {
-		return out, nil
+	if n, isNum := v.(ast.Number); isNum {
+		if f, ok := n.Float64(); ok && f == 0 {
+			return out, nil
+		}
 	}
 	d, err := seconds(v)
 	if err != nil {
@@ -122,33 +142,34 @@ func parseUndo(out verdict, m map[string]any) (verdict, error) {
 	return out, nil
 }
 
-func parseReasons(v any) ([]string, error) {
-	list, ok := v.([]any)
+func parseReasons(v ast.Value) ([]string, error) {
+	list, ok := v.(*ast.Array)
 	if !ok {
-		return nil, fmt.Errorf("decision reasons are %T, not an array", v)
+		return nil, fmt.Errorf("decision reasons are %s, not an array", valueName(v))
 	}
 
-	out := make([]string, len(list))
-	for i, r := range list {
-		s, ok := r.(string)
+	out := make([]string, list.Len())
+	for i := range list.Len() {
+		s, ok := list.Elem(i).Value.(ast.String)
 		if !ok {
-			return nil, fmt.Errorf("decision reason %d is %T, not a string", i, r)
+			return nil, fmt.Errorf("decision reason %d is %s, not a string", i,
+				valueName(list.Elem(i).Value))
 		}
-		out[i] = s
+		out[i] = string(s)
 	}
 	return out, nil
 }
 
 // parseHold reads who may approve a held action, and for how long.
-func parseHold(out verdict, m map[string]any) (verdict, error) {
-	role, _ := m["approver_role"].(string)
-	if _, ok := roleRank[role]; !ok {
+func parseHold(out verdict, obj ast.Object) (verdict, error) {
+	role, _ := field(obj, "approver_role").(ast.String)
+	if _, ok := roleRank[string(role)]; !ok {
 		return verdict{}, fmt.Errorf("decision approver_role %q is not analyst, lead or admin",
-			role)
+			string(role))
 	}
-	out.approverRole = role
+	out.approverRole = string(role)
 
-	ttl, err := seconds(m["ttl_seconds"])
+	ttl, err := seconds(field(obj, "ttl_seconds"))
 	if err != nil {
 		return verdict{}, err
 	}
@@ -157,23 +178,26 @@ func parseHold(out verdict, m map[string]any) (verdict, error) {
 }
 
 // seconds reads a positive number of seconds of at most a week.
-func seconds(v any) (time.Duration, error) {
-	var f float64
-	switch n := v.(type) {
-	case json.Number:
-		x, err := n.Float64()
-		if err != nil {
-			return 0, fmt.Errorf("decision ttl_seconds %q: %w", n, err)
-		}
-		f = x
-	case float64:
-		f = n
-	default:
-		return 0, fmt.Errorf("decision ttl_seconds is %T, not a number", v)
+func seconds(v ast.Value) (time.Duration, error) {
+	n, ok := v.(ast.Number)
+	if !ok {
+		return 0, fmt.Errorf("decision ttl_seconds is %s, not a number", valueName(v))
+	}
+	f, ok := n.Float64()
+	if !ok {
+		return 0, fmt.Errorf("decision ttl_seconds %s is not a finite number", n)
 	}
 
 	if f <= 0 || f > 7*24*3600 {
 		return 0, fmt.Errorf("decision ttl_seconds %v is not between 0 and a week", f)
 	}
 	return time.Duration(f * float64(time.Second)), nil
+}
+
+// valueName names the type of a Rego value, or "absent" for nil.
+func valueName(v ast.Value) string {
+	if v == nil {
+		return "absent"
+	}
+	return ast.ValueName(v)
 }

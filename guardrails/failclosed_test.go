@@ -108,7 +108,7 @@ func TestDecideMalformedFailsClosed(t *testing.T) {
 		tool, want string
 	}{
 		{"bad.outcome", `decision outcome "maybe" is not allow, needs_approval or deny`},
-		{"bad.reasons", "decision reason 0 is json.Number, not a string"},
+		{"bad.reasons", "decision reason 0 is number, not a string"},
 		{"bad.reason_list", "decision reasons are string, not an array"},
 		{"bad.type", "decision is string, not an object"},
 		{"bad.role", `decision approver_role "root" is not analyst, lead or admin`},

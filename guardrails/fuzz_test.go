@@ -3,7 +3,6 @@ package guardrails
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 )
@@ -17,10 +16,8 @@ func FuzzParseVerdict(f *testing.F) {
 	f.Add(`{"outcome":"deny","reasons":[1]}`)
 	f.Add(`"allow"`)
 	f.Fuzz(func(t *testing.T, s string) {
-		dec := json.NewDecoder(strings.NewReader(s))
-		dec.UseNumber()
-		var v any
-		if dec.Decode(&v) != nil {
+		v, err := inputValue([]byte(s))
+		if err != nil {
 			return
 		}
 		out, err := parseVerdict(v)

@@ -203,20 +203,20 @@ func (g *Guard) load(ctx context.Context) (*policy, error) {
 		return cur, nil
 	}
 
-	if !g.cfg.unvetted {
-		if err := pf.checkTests(ctx); err != nil {
-			return nil, err
-		}
-	}
-
+	// Compiling first checks the data too, whose refusal names the setting.
 	p, err := pf.compile(ctx, g.cfg.Now())
 	if err != nil {
 		return nil, err
 	}
-	if !g.cfg.unvetted {
-		if err := checkCanaries(ctx, p); err != nil {
-			return nil, err
-		}
+	if g.cfg.unvetted {
+		return p, nil
+	}
+
+	if err := pf.checkTests(ctx); err != nil {
+		return nil, err
+	}
+	if err := checkCanaries(ctx, p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

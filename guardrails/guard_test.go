@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/conductor-sec/conductor/policies"
 )
 
 type decideCase struct {
@@ -351,5 +354,37 @@ func TestNewConfig(t *testing.T) {
 	if g.Version() != embedded.Version() {
 		t.Errorf("Version of a copy = %s, of the embedded policy = %s; want equal",
 			g.Version(), embedded.Version())
+	}
+}
+
+// A data file that lacks a setting, or mistypes one, is refused at load with
+// the setting named: a missing protected list would protect nothing.
+func TestNewRefusesIncompleteData(t *testing.T) {
+	raw, err := fs.ReadFile(policies.FS, "data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]map[string]map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	cfg := doc["conductor"]["config"]
+	delete(cfg, "protected_networks")
+	cfg["blast_radius"] = map[string]any{"per_case": "3", "global": 10}
+	broken, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = New(context.Background(), Config{Dir: copyPolicies(t,
+		map[string]string{"data.json": string(broken)})})
+	for _, want := range []string{
+		"policy data refused",
+		"policy data lacks conductor.config.protected_networks",
+		"conductor.config.blast_radius.per_case must be a number",
+	} {
+		if !errors.Is(err, ErrNoPolicy) || !strings.Contains(err.Error(), want) {
+			t.Errorf("New(incomplete data) = %v, want ErrNoPolicy mentioning %q", err, want)
+		}
 	}
 }

@@ -16,13 +16,19 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/loader"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 
 	"github.com/conductor-sec/conductor/policies"
 )
 
-// decisionQuery is the one rule the guard evaluates.
+// decisionQuery is the one rule the guard evaluates for every action.
 const decisionQuery = "data.conductor.guard.decision"
+
+// problemsQuery lists what is wrong with the policy's data. The guard
+// evaluates it once per load, not per decision, and refuses a policy whose
+// list is not empty. A policy without the rule has nothing to check.
+const problemsQuery = "data.conductor.guard.config_problems"
 
 // forbiddenBuiltins reach the network: a policy must decide from its input and
 // data alone, quickly, and must not become a way out of the host.
@@ -127,16 +133,52 @@ func (pf *policyFiles) compile(ctx context.Context, now time.Time) (*policy, err
 		return nil, fmt.Errorf("compiling policy: %w", c.Errors)
 	}
 
+	store := inmem.NewFromObjectWithOpts(pf.docs, inmem.OptReturnASTValuesOnRead(true))
+	if err := checkConfig(ctx, c, store); err != nil {
+		return nil, err
+	}
+
 	q, err := rego.New(
 		rego.Query(decisionQuery),
 		rego.Compiler(c),
-		rego.Store(inmem.NewFromObjectWithOpts(pf.docs, inmem.OptReturnASTValuesOnRead(true))),
+		rego.Store(store),
 		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("preparing policy: %w", err)
 	}
 	return &policy{version: pf.version, query: q, loadedAt: now}, nil
+}
+
+// checkConfig refuses a policy whose config_problems rule lists anything, such
+// as a missing protected-network list or a limit that is not a number.
+func checkConfig(ctx context.Context, c *ast.Compiler, store storage.Store) error {
+	rs, err := rego.New(
+		rego.Query(problemsQuery),
+		rego.Compiler(c),
+		rego.Store(store),
+		rego.StrictBuiltinErrors(true),
+	).Eval(ctx)
+	if err != nil {
+		return fmt.Errorf("checking policy data: %w", err)
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+
+	list, ok := rs[0].Expressions[0].Value.([]any)
+	if !ok {
+		return fmt.Errorf("checking policy data: config_problems is %T, not a set",
+			rs[0].Expressions[0].Value)
+	}
+	if len(list) == 0 {
+		return nil
+	}
+	problems := make([]string, len(list))
+	for i, p := range list {
+		problems[i] = fmt.Sprint(p)
+	}
+	return fmt.Errorf("policy data refused: %s", strings.Join(problems, "; "))
 }
 
 // guardCapabilities are this OPA's built-ins less the forbidden ones.

@@ -16,8 +16,8 @@ func TestRunPolicyTests(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunPolicyTests(embedded) = %v", err)
 	}
-	if len(results) != 72 {
-		t.Errorf("RunPolicyTests(embedded) ran %d tests, want 72", len(results))
+	if len(results) != 79 {
+		t.Errorf("RunPolicyTests(embedded) ran %d tests, want 79", len(results))
 	}
 	for _, r := range results {
 		if !r.Pass || r.Package != "data.conductor.guard_test" {

@@ -3,6 +3,8 @@
 # switch stops every change until a human approves it.
 package conductor.guard
 
+import data.conductor.config
+
 # human: an analyst whose authenticated role is a human role. An "analyst:"
 # actor without such a role is treated as an agent, the stricter reading.
 human if {
@@ -14,17 +16,16 @@ human if {
 # anything unrecognised.
 agent if not human
 
-mcp if startswith(input.actor, "mcp:")
-
-known_actor if startswith(input.actor, "analyst:")
-
-known_actor if startswith(input.actor, "agent:")
-
-known_actor if mcp
-
 deny_reasons contains sprintf("actor %q is not analyst:, agent: or mcp:", [actor]) if {
-	not known_actor
+	a := object.get(input, "actor", "")
+	not startswith(a, "agent:")
+	not startswith(a, "analyst:")
+	not startswith(a, "mcp:")
 }
+
+default actor := ""
+
+actor := input.actor
 
 routine_holds contains "kill switch is on: every change waits for a human" if {
 	config.kill_switch != false
@@ -50,7 +51,7 @@ sensitive_holds contains "destructive action: never runs on its own" if {
 
 routine_holds contains sprintf("MCP client %s: containment always needs approval", [actor]) if {
 	input.risk == "containment"
-	mcp
+	startswith(input.actor, "mcp:")
 }
 
 change_sensitive_holds contains "case is flagged as a suspected prompt injection" if {

@@ -87,3 +87,11 @@ test_suspected_injection_leaves_writes_and_reads if {
 	outcome(patched(ticket, flag)) == "allow"
 	outcome(patched(lookup, flag)) == "allow"
 }
+
+# A missing field must not slip past a negated check (see README.md: OPA lifts
+# an undefined reference out of `not`).
+test_missing_actor_denied if {
+	d := decide(object.remove(ticket, ["actor"]))
+	d.outcome == "deny"
+	d.reasons == [`actor "" is not analyst:, agent: or mcp:`]
+}

@@ -3,44 +3,40 @@
 # the per-case or the global limit, every further one waits for a lead.
 package conductor.guard
 
+import data.conductor.config
+
 # A missing or malformed count is never within a limit: no count, no trust.
-under_case_limit if {
-	limit := config.blast_radius.per_case
-	is_number(limit)
-	n := input.recent.same_tool_case
-	is_number(n)
-	n < limit
-}
+# The limits are numbers: config_problems refuses data where they are not.
 
-under_global_limit if {
-	limit := config.blast_radius.global
-	is_number(limit)
-	n := input.recent.same_tool_window
-	is_number(n)
-	n < limit
-}
+case_limit_hold := sprintf(
+	"%v %s actions already on this case reach the per-case limit of %v",
+	[object.get(input, ["recent", "same_tool_case"], "no"), tool, config.blast_radius.per_case],
+)
 
-sensitive_holds contains msg if {
+sensitive_holds contains case_limit_hold if {
 	input.risk == "containment"
-	not under_case_limit
-	msg := sprintf(
-		"%v %s actions already on this case reach the per-case limit of %v",
-		[
-			object.get(input, ["recent", "same_tool_case"], "no"), tool,
-			object.get(config, ["blast_radius", "per_case"], "unset"),
-		],
-	)
+	not is_number(object.get(input, ["recent", "same_tool_case"], null))
 }
 
-sensitive_holds contains msg if {
+sensitive_holds contains case_limit_hold if {
 	input.risk == "containment"
-	not under_global_limit
-	msg := sprintf(
-		"%v %s actions in the last %vs reach the global limit of %v",
-		[
-			object.get(input, ["recent", "same_tool_window"], "no"), tool,
-			object.get(input, ["recent", "window_seconds"], "?"),
-			object.get(config, ["blast_radius", "global"], "unset"),
-		],
-	)
+	input.recent.same_tool_case >= config.blast_radius.per_case
+}
+
+global_limit_hold := sprintf(
+	"%v %s actions in the last %vs reach the global limit of %v",
+	[
+		object.get(input, ["recent", "same_tool_window"], "no"), tool,
+		object.get(input, ["recent", "window_seconds"], "?"), config.blast_radius.global,
+	],
+)
+
+sensitive_holds contains global_limit_hold if {
+	input.risk == "containment"
+	not is_number(object.get(input, ["recent", "same_tool_window"], null))
+}
+
+sensitive_holds contains global_limit_hold if {
+	input.risk == "containment"
+	input.recent.same_tool_window >= config.blast_radius.global
 }

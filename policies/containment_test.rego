@@ -150,3 +150,15 @@ test_unknown_target_kind_held if {
 	req := patched(isolation, {"targets": [process]})
 	held_for_lead(req, `target "4242" is of kind "process", which no rule covers`)
 }
+
+test_missing_case_held if {
+	d := decide(object.remove(isolation, ["case"]))
+	d.outcome == "needs_approval"
+	"case confidence missing is below the containment threshold 0.7" in d.reasons
+}
+
+test_missing_targets_never_allowed if {
+	every req in [object.remove(isolation, ["targets"]), patched(isolation, {"targets": []})] {
+		outcome(req) == "needs_approval"
+	}
+}

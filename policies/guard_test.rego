@@ -146,11 +146,34 @@ test_roles_and_ttls_come_from_data if {
 	d.ttl_seconds == 600
 }
 
-test_missing_config_holds_changes if {
+# config_problems is what the guard checks when it loads a policy: a missing
+# or mistyped setting refuses the whole policy.
+test_shipped_data_has_no_problems if {
+	count(guard.config_problems) == 0
+}
+
+test_missing_config_is_a_problem if {
+	problems := guard.config_problems with data.conductor.config as {"kill_switch": false}
+	"policy data lacks conductor.config.protected_networks" in problems
+	"conductor.config.blast_radius.per_case must be a number" in problems
+	count(problems) == 17
+}
+
+test_mistyped_config_is_a_problem if {
+	problems := guard.config_problems with data.conductor.config.blast_radius as 3
+	problems == {
+		"conductor.config.blast_radius must be object",
+		"conductor.config.blast_radius.per_case must be a number",
+		"conductor.config.blast_radius.global must be a number",
+	}
+	more := guard.config_problems with data.conductor.config.allow_list.domains as "x.com"
+	more == {"conductor.config.allow_list.domains must be an array"}
+}
+
+test_missing_config_never_allows_containment if {
 	d := decide(isolation) with data.conductor.config as {}
 	d.outcome == "needs_approval"
 	d.approver_role == "lead"
-	"policy data lacks conductor.config.protected_networks" in d.reasons
 }
 
 test_missing_config_keeps_read_only if {
@@ -187,4 +210,15 @@ test_human_containment_stands if {
 
 test_lookup_has_no_time_limit if {
 	not guard.decision.undo_after_seconds with input as lookup
+}
+
+# An "analyst:" actor without a human role is read as an agent: its containment
+# gets the time limit too.
+test_unverified_analyst_containment_has_time_limit if {
+	unverified := patched(isolation, {"actor": "analyst:lee"})
+	d := guard.decision with input as unverified
+		with data.conductor.config.kill_switch as false
+		with data.conductor.config.containment_time_limit_seconds as 7200
+	d.outcome == "allow"
+	d.undo_after_seconds == 7200
 }

@@ -2,17 +2,22 @@
 # link-local, multicast and reserved ranges, anything broader than a /24 (IPv4)
 # or /48 (IPv6), allow-listed addresses and domains, and wildcards are denied:
 # blocking them would cut the organisation off from itself or the world (T3).
+#
+# Function calls cost OPA more than inline expressions, so the checks on each
+# target are written out, and the overlap checks test every protected range in
+# one net.cidr_contains_matches call.
 package conductor.guard
 
-# Wildcards, on any target and on any argument of a change.
+import data.conductor.config
 
-# wildcard: empty, a star anywhere, or a word or network meaning everything.
-wildcard(v) if regex.match(`^\s*$|\*|^\s*(?i:any|all|0/0|0\.0\.0\.0/0|::/0)\s*$`, v)
+# Wildcards, on any target and on any argument of a change: empty, a star
+# anywhere, or a word or network meaning everything (wildcard_pattern).
+wildcard_pattern := `^\s*$|\*|^\s*(?i:any|all|0/0|0\.0\.0\.0/0|::/0)\s*$`
 
 deny_reasons contains sprintf("target %s %q is a wildcard, not one entity", [arg, v]) if {
 	some t in input.targets
-	v := value_of(t)
-	wildcard(v)
+	v := object.get(t, "value", "")
+	regex.match(wildcard_pattern, v)
 	arg := object.get(t, "arg", "?")
 }
 
@@ -20,11 +25,12 @@ change_denies contains sprintf("argument %s %q is a wildcard, not one entity", [
 	walk(input.args, [path, v])
 	is_string(v)
 	name := path[0]
+	regex.match(wildcard_pattern, v)
 	not name in config.free_text_args
-	wildcard(v)
 }
 
-# Addresses and networks.
+# Addresses and networks. Every rule here starts from an "ip" target, so
+# an action without one costs a glance at its targets.
 
 # as_cidr turns a bare address into a one-address network so every check can
 # use the net.cidr_* built-ins.
@@ -34,52 +40,91 @@ as_cidr(v) := v if {
 	contains(v, ":")
 } else := concat("", [v, "/32"])
 
-change_denies contains sprintf("%q is not an IP address or network", [t.value]) if {
+# A wildcard is denied above with the clearer reason.
+change_denies_on.ip contains sprintf("%q is not an IP address or network", [t.value]) if {
 	some t in input.targets
 	t.kind == "ip"
-	not wildcard(t.value)
 	not net.cidr_is_valid(as_cidr(t.value))
+	not regex.match(wildcard_pattern, t.value)
 }
 
-min_prefix(v) := config.block_min_prefix.ipv6 if {
-	contains(v, ":")
-} else := config.block_min_prefix.ipv4
-
-broad(v) if {
-	contains(v, "/")
-	net.cidr_is_valid(v)
-	to_number(split(v, "/")[1]) < min_prefix(v)
-}
-
-change_denies contains msg if {
+change_denies_on.ip contains msg if {
 	some t in input.targets
 	t.kind == "ip"
-	not wildcard(t.value)
-	broad(t.value)
+	not narrow_blocks[t.value]
+	net.cidr_is_valid(t.value)
+	not regex.match(wildcard_pattern, t.value)
 	msg := sprintf("%q is broader than a /%v network", [t.value, min_prefix(t.value)])
 }
 
-# narrow holds the valid, narrow networks; the overlap checks below skip the
-# rest, which are denied already with a clearer reason.
-narrow contains cidr if {
+min_prefix(cidr) := config.block_min_prefix.ipv6 if {
+	contains(cidr, ":")
+} else := config.block_min_prefix.ipv4
+
+# narrow_blocks maps each valid IP target no broader than the limit to the
+# network it names; the overlap checks below skip the rest, which are denied
+# already with a clearer reason.
+narrow_blocks[v] := concat("", [v, "/32"]) if {
 	some t in input.targets
 	t.kind == "ip"
-	not wildcard(t.value)
-	not broad(t.value)
-	cidr := as_cidr(t.value)
-	net.cidr_is_valid(cidr)
+	v := t.value
+	not contains(v, ":")
+	net.cidr_is_valid(concat("", [v, "/32"]))
 }
 
-change_denies contains sprintf("%s overlaps %s range %s", [cidr, name, range]) if {
-	some cidr in narrow
-	some [range, name] in config.protected_networks
-	net.cidr_intersects(cidr, range)
+narrow_blocks[v] := concat("", [v, "/128"]) if {
+	some t in input.targets
+	t.kind == "ip"
+	v := t.value
+	contains(v, ":")
+	net.cidr_is_valid(concat("", [v, "/128"]))
 }
 
-change_denies contains sprintf("%s overlaps allow-listed %s", [cidr, allowed]) if {
-	some cidr in narrow
-	some allowed in config.allow_list.networks
-	net.cidr_intersects(cidr, allowed)
+narrow_blocks[v] := v if {
+	some t in input.targets
+	t.kind == "ip"
+	v := t.value
+	net.cidr_is_valid(v)
+	to_number(split(v, "/")[1]) >= min_prefix(v)
+}
+
+# Two networks overlap when one contains the other, so each list takes two
+# net.cidr_contains_matches calls over all its ranges: one for a listed range
+# that contains a block, one for a block that contains a listed range. (The
+# first rule on an "ip" target keeps the rest from running without one; a
+# bare address contains no range but itself, which the first call finds.)
+change_denies_on.ip contains sprintf("%s overlaps %s range %s", [cidr, name, range]) if {
+	some t in input.targets
+	t.kind == "ip"
+	some [i, v] in net.cidr_contains_matches(config.protected_networks, narrow_blocks)
+	[range, name] := config.protected_networks[i]
+	cidr := narrow_blocks[v]
+}
+
+change_denies_on.ip contains sprintf("%s overlaps %s range %s", [cidr, name, range]) if {
+	some t in input.targets
+	t.kind == "ip"
+	contains(t.value, "/")
+	some [v, i] in net.cidr_contains_matches(narrow_blocks, config.protected_networks)
+	[range, name] := config.protected_networks[i]
+	cidr := narrow_blocks[v]
+}
+
+change_denies_on.ip contains sprintf("%s overlaps allow-listed %s", [cidr, allowed]) if {
+	some t in input.targets
+	t.kind == "ip"
+	some [i, v] in net.cidr_contains_matches(config.allow_list.networks, narrow_blocks)
+	allowed := config.allow_list.networks[i]
+	cidr := narrow_blocks[v]
+}
+
+change_denies_on.ip contains sprintf("%s overlaps allow-listed %s", [cidr, allowed]) if {
+	some t in input.targets
+	t.kind == "ip"
+	contains(t.value, "/")
+	some [v, i] in net.cidr_contains_matches(narrow_blocks, config.allow_list.networks)
+	allowed := config.allow_list.networks[i]
+	cidr := narrow_blocks[v]
 }
 
 change_denies contains sprintf("%s %q is internal", [t.kind, t.value]) if {
@@ -88,32 +133,29 @@ change_denies contains sprintf("%s %q is internal", [t.kind, t.value]) if {
 	t.internal == true
 }
 
-# Domains.
+# Domains, compared lower-case without a trailing dot.
 
-domains contains trim_suffix(lower(trim_space(t.value)), ".") if {
+target_denies.domain contains sprintf("%q is not a domain name of two labels or more", [d]) if {
 	some t in input.targets
 	t.kind == "domain"
-}
-
-deny_reasons contains sprintf("%q is not a domain name of two labels or more", [d]) if {
-	some d in domains
-	not wildcard(d)
+	d := trim_suffix(lower(trim_space(t.value)), ".")
 	not regex.match(`^[a-z0-9_-]+(\.[a-z0-9_-]+)+$`, d)
+	not regex.match(wildcard_pattern, d)
 }
 
-# within(d, suffix) reports whether d is suffix or one of its subdomains.
-within(d, suffix) if d == suffix
-
-within(d, suffix) if endswith(d, concat("", [".", suffix]))
-
-deny_reasons contains sprintf("%q is allow-listed (%s)", [d, allowed]) if {
-	some d in domains
+# A listed name covers itself and its subdomains.
+target_denies.domain contains sprintf("%q is allow-listed (%s)", [d, allowed]) if {
+	some t in input.targets
+	t.kind == "domain"
+	d := trim_suffix(lower(trim_space(t.value)), ".")
 	some allowed in config.allow_list.domains
-	within(d, lower(allowed))
+	endswith(concat("", [".", d]), concat("", [".", lower(allowed)]))
 }
 
-deny_reasons contains sprintf("%q is an internal name (.%s)", [d, suffix]) if {
-	some d in domains
+target_denies.domain contains sprintf("%q is an internal name (.%s)", [d, suffix]) if {
+	some t in input.targets
+	t.kind == "domain"
+	d := trim_suffix(lower(trim_space(t.value)), ".")
 	some suffix in config.internal_domain_suffixes
-	within(d, suffix)
+	endswith(concat("", [".", d]), concat("", [".", suffix]))
 }

@@ -3,26 +3,26 @@
 # obeyed by the model (T1). Such an argument is held for a human to check.
 package conductor.guard
 
-untrusted_sources := {"untrusted_text", "planner"}
-
-known_sources := {"untrusted_text", "planner", "case_entity", "analyst"}
+import data.conductor.config
 
 # Free-text arguments of a write (a ticket body, a note) are expected to come
 # from the planner; their values name nothing in the estate.
-exempt(name) if {
-	input.risk == "write"
-	name in config.free_text_args
+routine_holds contains sprintf("argument %s comes from %s", [name, src]) if {
+	input.risk != "write"
+	some name, src in input.provenance
+	src in {"untrusted_text", "planner"}
 }
 
 routine_holds contains sprintf("argument %s comes from %s", [name, src]) if {
+	input.risk == "write"
 	some name, src in input.provenance
-	src in untrusted_sources
-	not exempt(name)
+	src in {"untrusted_text", "planner"}
+	not name in config.free_text_args
 }
 
 routine_holds contains sprintf("argument %s has unknown provenance %q", [name, src]) if {
 	some name, src in input.provenance
-	not src in known_sources
+	not src in {"untrusted_text", "planner", "case_entity", "analyst"}
 }
 
 # Every argument that names a target of an estate-changing action (see

@@ -9,10 +9,32 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
+// gcPercent and memoryLimit trade memory for guard latency. Each policy
+// decision allocates tens of kilobytes, so with Go's default (GOGC=100) on a
+// small heap a collection runs every few hundred decisions and the slowest 1%
+// wait behind it (p99 ~0.7 ms on 2 cores; ~0.3 ms at 400). The soft limit makes
+// the collector work harder again as the heap nears 1 GiB. GOGC and GOMEMLIMIT
+// in the environment override both.
+const (
+	gcPercent   = 400
+	memoryLimit = 1 << 30
+)
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
 func main() {
+	tuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()

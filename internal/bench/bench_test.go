@@ -18,7 +18,7 @@ func TestRunSmall(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	want := []string{
-		"ingest_alerts_per_second", "guard_decision_p50", "guard_decision_p99",
+		"ingest_alerts_per_second", "guard_decision_p50", "guard_decision_p99", "guard_containment_p50", "guard_containment_p99",
 		"guard_decision_demo_mix_p50", "guard_decision_demo_mix_p99",
 		"investigation_p50", "investigation_p99", "policy_replay_seconds",
 		"telemetry_load_events_per_second", "telemetry_search_p50", "telemetry_search_p99",
