@@ -42,6 +42,8 @@ default ttl_for(_) := 3600
 # reads it, so a setting is checked once per load, not once per action. A
 # missing setting would otherwise weaken a rule silently: an absent protected
 # list protects nothing.
+# (config[key] == config[key] holds whenever the key exists, even when config
+# itself is absent, where object.keys(config) would be undefined.)
 config_problems contains sprintf("policy data lacks conductor.config.%s", [key]) if {
 	some key, _ in config_types
 	not config[key] == config[key]
@@ -189,13 +191,7 @@ default undo_after := 0
 undo_after := object.get(config, "containment_time_limit_seconds", 0) if {
 	input.risk == "containment"
 	input.reversible == true
-	not startswith(object.get(input, "actor", ""), "analyst:")
-}
-
-undo_after := object.get(config, "containment_time_limit_seconds", 0) if {
-	input.risk == "containment"
-	input.reversible == true
-	not object.get(input, "actor_role", "") in config.human_roles
+	agent
 }
 
 deny_reasons contains sprintf("risk class %q is unknown", [object.get(input, "risk", "")]) if {

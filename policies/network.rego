@@ -3,9 +3,8 @@
 # or /48 (IPv6), allow-listed addresses and domains, and wildcards are denied:
 # blocking them would cut the organisation off from itself or the world (T3).
 #
-# Function calls cost OPA more than inline expressions, so the checks on each
-# target are written out, and the overlap checks test every protected range in
-# one net.cidr_contains_matches call.
+# The rules on IP targets run only for actions that name one, and the overlap
+# checks test every listed range in one net.cidr_contains_matches call.
 package conductor.guard
 
 import data.conductor.config
@@ -64,28 +63,13 @@ min_prefix(cidr) := config.block_min_prefix.ipv6 if {
 # narrow_blocks maps each valid IP target no broader than the limit to the
 # network it names; the overlap checks below skip the rest, which are denied
 # already with a clearer reason.
-narrow_blocks[v] := concat("", [v, "/32"]) if {
+narrow_blocks[v] := cidr if {
 	some t in input.targets
 	t.kind == "ip"
 	v := t.value
-	not contains(v, ":")
-	net.cidr_is_valid(concat("", [v, "/32"]))
-}
-
-narrow_blocks[v] := concat("", [v, "/128"]) if {
-	some t in input.targets
-	t.kind == "ip"
-	v := t.value
-	contains(v, ":")
-	net.cidr_is_valid(concat("", [v, "/128"]))
-}
-
-narrow_blocks[v] := v if {
-	some t in input.targets
-	t.kind == "ip"
-	v := t.value
-	net.cidr_is_valid(v)
-	to_number(split(v, "/")[1]) >= min_prefix(v)
+	cidr := as_cidr(v)
+	net.cidr_is_valid(cidr)
+	to_number(split(cidr, "/")[1]) >= min_prefix(cidr)
 }
 
 # Two networks overlap when one contains the other, so each list takes two
