@@ -2,7 +2,6 @@ package guardrails
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -99,14 +98,9 @@ func checkCanaries(ctx context.Context, p *policy) error {
 }
 
 func runCanary(ctx context.Context, p *policy, c canary) error {
-	raw, err := json.Marshal(c.req)
-	if err != nil {
-		return fmt.Errorf("canary %q: %w", c.name, err)
-	}
-
-	input, err := inputValue(raw)
-	if err != nil {
-		return fmt.Errorf("canary %q: %w", c.name, err)
+	input, ok := requestValue(c.req)
+	if !ok {
+		return fmt.Errorf("canary %q: request has no policy input", c.name)
 	}
 
 	v, err := p.eval(ctx, input, canaryTimeout)

@@ -258,9 +258,11 @@ func (g *Guard) Decide(ctx context.Context, req Request) Decision {
 	}
 	d.PolicyVersion = p.version
 
-	input, err := inputValue(raw)
-	if err != nil {
-		return g.failClosed(ctx, d, req, err)
+	input, ok := requestValue(req)
+	if !ok {
+		if input, err = inputValue(raw); err != nil {
+			return g.failClosed(ctx, d, req, err)
+		}
 	}
 
 	v, err := p.eval(ctx, input, g.cfg.Timeout)

@@ -111,9 +111,15 @@ change_denies_on.ip contains sprintf("%s overlaps allow-listed %s", [cidr, allow
 	cidr := narrow_blocks[v]
 }
 
-change_denies contains sprintf("%s %q is internal", [t.kind, t.value]) if {
+change_denies_on.ip contains sprintf("ip %q is internal", [t.value]) if {
 	some t in input.targets
-	t.kind in {"ip", "domain"}
+	t.kind == "ip"
+	t.internal == true
+}
+
+change_denies_on.domain contains sprintf("domain %q is internal", [t.value]) if {
+	some t in input.targets
+	t.kind == "domain"
 	t.internal == true
 }
 
