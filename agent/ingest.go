@@ -80,15 +80,15 @@ func (e *Engine) ingest(ctx context.Context, fs []finding.Finding, out []Ingeste
 }
 
 // correlationKeys picks the entities that may join this finding to a case.
-// Recipients and the organisation's own domains are left out: every e-mail
-// shares them, so they would glue unrelated cases together. So are values
+// Recipients, reporters and the organisation's own domains are left out: many
+// e-mails share them, so they would glue unrelated cases together. So are values
 // merely mentioned in free text, which an attacker writes: only a structured
 // field, or a link the e-mail parser extracted, may join cases.
 func (e *Engine) correlationKeys(f *finding.Finding) []string {
 	var keys []string
 	seen := map[string]bool{}
 	for _, o := range f.Observables {
-		if !correlationKinds[o.Kind] || o.Role == "recipient" {
+		if !correlationKinds[o.Kind] || o.Role == "recipient" || o.Role == "reporter" {
 			continue
 		}
 		if o.Origin == finding.OriginText && o.Role != "link" {

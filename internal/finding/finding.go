@@ -216,6 +216,12 @@ type Email struct {
 	// BodyText is the plain-text body (or the text of the HTML body), capped;
 	// untrusted.
 	BodyText string `json:"body_text,omitempty"`
+	// ReportedBy is set when the message arrived attached to a report: the
+	// colleague who sent the report. Every other field describes the attached
+	// original, with the report's own links and attachments added.
+	ReportedBy *Address `json:"reported_by,omitempty"`
+	// ReportSubject is the subject of that report; untrusted.
+	ReportSubject string `json:"report_subject,omitempty"`
 }
 
 // Address is a parsed mailbox.

@@ -42,6 +42,9 @@ const (
 	maxBodyBytes    = 16 << 10
 	maxURLs         = 500
 	maxDefects      = 50
+	// maxReportDepth bounds reports of reports (an analyst forwarding a
+	// colleague's report as an attachment).
+	maxReportDepth = 3
 )
 
 // Parse turns one RFC 5322 message into a finding with Source "email".
@@ -54,15 +57,43 @@ func Parse(raw []byte, opts Options) (*finding.Finding, error) {
 		return nil, err
 	}
 
-	msg, err := readMessage(raw)
+	a, err := analyse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("parsing e-mail: %w", err)
 	}
 
+	// A report is investigated as the original it carries (see report.go);
+	// the finding keeps the bytes as submitted.
+	var wrappers []*analysis
+	for len(wrappers) < maxReportDepth {
+		orig := a.attachedOriginal()
+		if orig == nil {
+			break
+		}
+		inner, err := analyse(orig)
+		if err != nil {
+			a.defect("attached message unreadable, the report itself is analysed: " +
+				err.Error())
+			break
+		}
+		wrappers = append(wrappers, a)
+		a = inner
+	}
+	for i := len(wrappers) - 1; i >= 0; i-- {
+		a.absorbWrapper(wrappers[i])
+	}
+	return a.finding(raw), nil
+}
+
+// analyse reads one message and runs every step of the analysis on it.
+func analyse(raw []byte) (*analysis, error) {
+	msg, err := readMessage(raw)
+	if err != nil {
+		return nil, err
+	}
 	a := newAnalysis(raw, msg)
 	a.run()
-
-	return a.finding(raw), nil
+	return a, nil
 }
 
 func checkSize(raw []byte, limit int) error {
@@ -125,6 +156,9 @@ func describe(e *finding.Email) string {
 	fmt.Fprintf(&b, " to %s", orNone(strings.Join(e.To, ", ")))
 	if e.OriginIP != "" {
 		fmt.Fprintf(&b, ", sent from %s", e.OriginIP)
+	}
+	if e.ReportedBy != nil {
+		fmt.Fprintf(&b, ", attached to a report from %s", orNone(e.ReportedBy.Address))
 	}
 	fmt.Fprintf(&b, "; %d link(s), %d attachment(s)", len(e.URLs), len(e.Attachments))
 	fmt.Fprintf(&b, "; spf=%s dkim=%s dmarc=%s",

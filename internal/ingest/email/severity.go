@@ -49,6 +49,9 @@ func addObservables(f *finding.Finding, a *analysis) {
 		f.Add(finding.KindEmail, r, "recipient", finding.OriginField)
 	}
 	f.Add(finding.KindIP, e.OriginIP, "origin_ip", finding.OriginField)
+	if e.ReportedBy != nil {
+		f.Add(finding.KindEmail, e.ReportedBy.Address, "reporter", finding.OriginField)
+	}
 
 	for _, u := range e.URLs {
 		f.Add(finding.KindURL, u, "link", finding.OriginText)

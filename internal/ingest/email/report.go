@@ -1,0 +1,89 @@
+package email
+
+import (
+	"strings"
+
+	"github.com/jhillyerd/enmime/v2"
+)
+
+// A user who reports a phish with a "report" button, or an analyst who
+// forwards it "as attachment", sends a short wrapper message that carries the
+// original as a message/rfc822 part. The wrapper's sender, Received chain and
+// authentication describe the colleague, not the attacker, so the finding is
+// about the attached original, and the wrapper's sender is recorded as
+// [finding.Email.ReportedBy].
+//
+// A phish may itself attach a harmless message as a decoy, and an analyst may
+// upload that phish as it was delivered. So a message is read as a report only
+// when it looks like one: exactly one attached message, sent within one
+// organisation (the sender's registrable domain is a recipient's), and not
+// failing SPF or DMARC. Whatever the wrapper carried besides the original
+// (links, other attachments) is kept in the finding, so a report cannot hide
+// anything from the investigation.
+
+// attachedOriginal returns the decoded bytes of the message a report wraps,
+// or nil when a is not a report.
+func (a *analysis) attachedOriginal() []byte {
+	var found []*enmime.Part
+	for _, p := range leaves(a.msg.env.Root) {
+		if isAttachedMessage(p) {
+			found = append(found, p)
+		}
+	}
+	if len(found) != 1 || !a.sentWithinOrg() {
+		return nil
+	}
+	if a.mail.Auth.SPF == "fail" || a.mail.Auth.DMARC == "fail" {
+		return nil
+	}
+	return found[0].Content
+}
+
+// isAttachedMessage reports a message/rfc822 part, or an attachment named
+// .eml whatever type its sender gave it.
+func isAttachedMessage(p *enmime.Part) bool {
+	if strings.EqualFold(p.ContentType, "message/rfc822") {
+		return true
+	}
+	exts := extensions(p.FileName)
+	return isAttachment(p) && len(exts) > 0 && exts[len(exts)-1] == "eml"
+}
+
+// sentWithinOrg reports a sender whose registrable domain is also one of the
+// recipients': a colleague writing to the SOC's mailbox.
+func (a *analysis) sentWithinOrg() bool {
+	from := registrable(domainOf(a.mail.From.Address))
+	if from == "" {
+		return false
+	}
+	for _, to := range a.mail.To {
+		if registrable(domainOf(to)) == from {
+			return true
+		}
+	}
+	return false
+}
+
+// absorbWrapper makes a, the analysis of an attached original, the report's
+// finding: the sender of the innermost report (the colleague who received
+// the original) becomes ReportedBy, and every wrapper's links, attachments
+// and defects are added before the signals are read again.
+func (a *analysis) absorbWrapper(w *analysis) {
+	if a.mail.ReportedBy == nil {
+		from := w.mail.From
+		a.mail.ReportedBy = &from
+		a.mail.ReportSubject = w.mail.Subject
+	}
+
+	for _, u := range w.mail.URLs {
+		a.links.put(u)
+	}
+	a.mail.URLs = a.links.urls
+	a.anchors = append(a.anchors, w.anchors...)
+	a.mail.Attachments = append(a.mail.Attachments, w.mail.Attachments...)
+	for _, d := range w.mail.Defects {
+		a.defect("report wrapper: " + d)
+	}
+
+	a.mail.Signals = detectSignals(a)
+}
