@@ -225,8 +225,12 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
-// resumeCase retries the case's unfinished actions, then re-plans it.
+// resumeCase retries the case's unfinished actions, then re-plans it, on one
+// enrichment of the case.
 func (e *Engine) resumeCase(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(ctx, e.cfg.Budgets.MaxDuration)
+	defer cancel()
+
 	r, err := e.start(ctx, id)
 	if err != nil {
 		return err
@@ -253,9 +257,6 @@ func (e *Engine) resumeCase(ctx context.Context, id string) error {
 			return err
 		}
 	}
-	if err := e.cfg.Store.UpdateCase(ctx, &r.c); err != nil {
-		return fmt.Errorf("updating case %s: %w", id, err)
-	}
-	_, err = e.Investigate(ctx, id)
+	_, err = e.drive(ctx, r)
 	return err
 }

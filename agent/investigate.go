@@ -53,7 +53,12 @@ func (e *Engine) Investigate(ctx context.Context, caseID string) (Report, error)
 	if err != nil {
 		return Report{}, err
 	}
+	return e.drive(ctx, r)
+}
 
+// drive plans rounds on a started run until the planner is done or a budget
+// runs out, then records the outcome.
+func (e *Engine) drive(ctx context.Context, r *run) (Report, error) {
 	for round := 0; r.status == ""; round++ {
 		if round >= e.cfg.Budgets.MaxRounds {
 			r.stop(StatusBudgetExhausted, fmt.Sprintf("round budget of %d used", round))

@@ -199,3 +199,45 @@ func TestMemoryFailureDegrades(t *testing.T) {
 		t.Errorf("memory calls = %d, want 2 (one recall, one remember)", mem.calls)
 	}
 }
+
+// countingMemory counts recalls and remembers nothing.
+type countingMemory struct{ recalls int }
+
+func (c *countingMemory) Remember(context.Context, memory.CaseDoc) error { return nil }
+
+func (c *countingMemory) Recall(context.Context, memory.CaseDoc, int) ([]memory.Hit, error) {
+	c.recalls++
+	return nil, nil
+}
+
+// TestResumeEnrichesOnce: resuming a case after a restart enriches it once,
+// not once to retry its unfinished steps and again to re-plan it.
+func TestResumeEnrichesOnce(t *testing.T) {
+	mem := &countingMemory{}
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("ws", "edr.isolate_host", `{"host":"WS-0142"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p, Memory: mem})
+	id := e.openCase(t, beacon("WS-0142")...)
+	rep := e.investigate(t, id)
+	if mem.recalls != 1 {
+		t.Fatalf("recalls after the first run = %d, want 1", mem.recalls)
+	}
+
+	a := rep.Actions[0]
+	a.Status = agent.ActionRunning
+	if err := e.app.Store.UpdateAction(e.ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	resumed, err := e.app.Engine.Resume(e.ctx)
+	if err != nil || len(resumed) != 1 || resumed[0] != id {
+		t.Fatalf("Resume = %v, %v; want [%s]", resumed, err, id)
+	}
+	if mem.recalls != 2 {
+		t.Errorf("recalls after Resume = %d, want 2 (one enrichment per run)", mem.recalls)
+	}
+	got, _ := e.app.Store.GetAction(e.ctx, a.ID)
+	if got.Status != agent.ActionExecuted {
+		t.Errorf("resumed action status = %s, want executed", got.Status)
+	}
+}
