@@ -20,6 +20,11 @@ import (
 // failing SPF or DMARC. Whatever the wrapper carried besides the original
 // (links, other attachments) is kept in the finding, so a report cannot hide
 // anything from the investigation.
+//
+// TODO: a phish sent from a compromised colleague's account with a decoy
+// message attached passes these tests; its links and attachments are kept,
+// but its sender is recorded as the reporter, not as the attacker. Telling
+// the two apart needs the report mailbox's address from configuration.
 
 // attachedOriginal returns the decoded bytes of the message a report wraps,
 // or nil when a is not a report.
