@@ -122,11 +122,9 @@ func (c *Config) withDefaults() error {
 }
 
 func (s *Server) ingestOptions() ingest.Options {
-	c := s.app.Config.Ingest
-	return ingest.Options{
-		MaxFileBytes: s.cfg.MaxIngestBytes, MaxRecordBytes: c.MaxRecordBytes,
-		MaxTextBytes: c.MaxTextBytes,
-	}
+	opts := s.app.IngestOptions()
+	opts.MaxFileBytes = s.cfg.MaxIngestBytes
+	return opts
 }
 
 // routes builds the router. The order of the global middleware matters:

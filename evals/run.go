@@ -279,7 +279,7 @@ func loadWave(ctx context.Context, a *app.App, inputs []Input, w int,
 			continue
 		}
 		if !in.IsTelemetry() {
-			got, err := parseInput(in, out)
+			got, err := parseInput(in, a.IngestOptions(), out)
 			if err != nil {
 				return nil, err
 			}
@@ -293,8 +293,8 @@ func loadWave(ctx context.Context, a *app.App, inputs []Input, w int,
 	return fs, nil
 }
 
-func parseInput(in Input, out *outcome) ([]finding.Finding, error) {
-	res, err := ingest.Parse(in.Name, in.Data, ingest.Options{})
+func parseInput(in Input, opts ingest.Options, out *outcome) ([]finding.Finding, error) {
+	res, err := ingest.Parse(in.Name, in.Data, opts)
 	if err != nil {
 		return nil, fmt.Errorf("parsing %s: %w", in.Name, err)
 	}

@@ -57,7 +57,7 @@ func runDemo(ctx context.Context, a *app.App, w io.Writer, verbose, asJSON bool)
 	if err != nil {
 		return err
 	}
-	fs, err := demoFindings()
+	fs, err := demoFindings(a.IngestOptions())
 	if err != nil {
 		return err
 	}
@@ -100,14 +100,14 @@ func loadDemoTelemetry(ctx context.Context, a *app.App) (int, error) {
 	return n, nil
 }
 
-func demoFindings() ([]finding.Finding, error) {
+func demoFindings(opts ingest.Options) ([]finding.Finding, error) {
 	samples, err := demo.Alerts()
 	if err != nil {
 		return nil, err
 	}
 	var all []finding.Finding
 	for _, s := range samples {
-		res, err := ingest.Parse(s.Name, s.Data, ingest.Options{})
+		res, err := ingest.Parse(s.Name, s.Data, opts)
 		if err != nil {
 			return nil, fmt.Errorf("demo sample %s: %w", s.Name, err)
 		}

@@ -45,14 +45,11 @@ func newInvestigateCmd(g *globals) *cobra.Command {
 }
 
 func ingestOptions(a *app.App, maxFile int64) ingest.Options {
-	c := a.Config.Ingest
+	opts := a.IngestOptions()
 	if maxFile > 0 {
-		c.MaxFileBytes = maxFile
+		opts.MaxFileBytes = maxFile
 	}
-	return ingest.Options{
-		MaxFileBytes: c.MaxFileBytes, MaxRecordBytes: c.MaxRecordBytes,
-		MaxTextBytes: c.MaxTextBytes,
-	}
+	return opts
 }
 
 // readFindings parses every file; bad records are reported and skipped, and a

@@ -15,6 +15,7 @@ import (
 	"github.com/conductor-sec/conductor/agent/playbook"
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/config"
+	"github.com/conductor-sec/conductor/internal/ingest"
 	"github.com/conductor-sec/conductor/internal/intel"
 	"github.com/conductor-sec/conductor/internal/store"
 	"github.com/conductor-sec/conductor/internal/telemetry"
@@ -212,4 +213,14 @@ func (a *App) Close() error {
 		errs = append(errs, a.Store.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// IngestOptions are the parser limits the configuration sets, with the lab's
+// domains as the organisation's.
+func (a *App) IngestOptions() ingest.Options {
+	c := a.Config.Ingest
+	return ingest.Options{
+		MaxFileBytes: c.MaxFileBytes, MaxRecordBytes: c.MaxRecordBytes,
+		MaxTextBytes: c.MaxTextBytes, OrgDomain: a.Lab.IsInternalDomain,
+	}
 }

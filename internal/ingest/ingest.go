@@ -79,6 +79,10 @@ type Options struct {
 	// means 64 KiB. Longer text is cut with a "…[truncated N bytes]" marker and
 	// [finding.Finding.Truncated] is set.
 	MaxTextBytes int
+	// OrgDomain reports whether a domain is the organisation's; the e-mail
+	// parser uses it to tell a colleague's report from a phish (see
+	// [email.Options]). Nil makes the parser guess, more strictly.
+	OrgDomain func(domain string) bool
 }
 
 func (o Options) withDefaults() Options {

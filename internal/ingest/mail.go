@@ -77,7 +77,7 @@ func headerName(line []byte) (string, bool) {
 // parseEmail hands a message to the e-mail package with the file cap as its cap.
 func parseEmail(raw []byte, opts Options) (finding.Finding, error) {
 	limit := int(min(opts.MaxFileBytes, math.MaxInt32))
-	f, err := email.Parse(raw, email.Options{MaxBytes: limit})
+	f, err := email.Parse(raw, email.Options{MaxBytes: limit, OrgDomain: opts.OrgDomain})
 	if err != nil {
 		return finding.Finding{}, fmt.Errorf("parsing e-mail: %w", err)
 	}

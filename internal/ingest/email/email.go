@@ -22,10 +22,14 @@ import (
 	"github.com/conductor-sec/conductor/internal/redact"
 )
 
-// Options caps what the parser reads.
+// Options caps what the parser reads and says whose mail it is.
 type Options struct {
 	// MaxBytes caps the message size; zero means 25 MiB.
 	MaxBytes int
+	// OrgDomain reports whether a domain is the organisation's. With it, only
+	// a message from the organisation counts as a report that carries the
+	// original (see report.go); nil falls back to a stricter guess.
+	OrgDomain func(domain string) bool
 }
 
 // ErrTooLarge is returned, wrapped with the limit, when a message is bigger
@@ -66,7 +70,7 @@ func Parse(raw []byte, opts Options) (*finding.Finding, error) {
 	// the finding keeps the bytes as submitted.
 	var wrappers []*analysis
 	for len(wrappers) < maxReportDepth {
-		orig := a.attachedOriginal()
+		orig := a.attachedOriginal(opts.OrgDomain)
 		if orig == nil {
 			break
 		}

@@ -15,11 +15,14 @@ import (
 //
 // A phish may itself attach a harmless message as a decoy, and an analyst may
 // upload that phish as it was delivered. So a message is read as a report only
-// when it looks like one: exactly one attached message, sent within one
-// organisation (the sender's registrable domain is a recipient's), and not
-// failing SPF or DMARC. Whatever the wrapper carried besides the original
-// (links, other attachments) is kept in the finding, so a report cannot hide
-// anything from the investigation.
+// when it looks like one: exactly one attached message, not failing SPF or
+// DMARC, and sent by a colleague. With [Options.OrgDomain], a colleague is a
+// sender in one of the organisation's domains. Without it, every recipient
+// must share the sender's registrable domain and no hop of the Received chain
+// may be outside (no origin IP), which rules out a phish addressed to its own
+// sender with the victims in Bcc. Whatever the wrapper carried besides the
+// original (links, other attachments) is kept in the finding, so a report
+// cannot hide anything from the investigation.
 //
 // TODO: a phish sent from a compromised colleague's account with a decoy
 // message attached passes these tests; its links and attachments are kept,
@@ -28,17 +31,17 @@ import (
 
 // attachedOriginal returns the decoded bytes of the message a report wraps,
 // or nil when a is not a report.
-func (a *analysis) attachedOriginal() []byte {
+func (a *analysis) attachedOriginal(orgDomain func(string) bool) []byte {
 	var found []*enmime.Part
 	for _, p := range leaves(a.msg.env.Root) {
 		if isAttachedMessage(p) {
 			found = append(found, p)
 		}
 	}
-	if len(found) != 1 || !a.sentWithinOrg() {
+	if len(found) != 1 || a.mail.Auth.SPF == "fail" || a.mail.Auth.DMARC == "fail" {
 		return nil
 	}
-	if a.mail.Auth.SPF == "fail" || a.mail.Auth.DMARC == "fail" {
+	if !a.fromColleague(orgDomain) {
 		return nil
 	}
 	return found[0].Content
@@ -54,19 +57,29 @@ func isAttachedMessage(p *enmime.Part) bool {
 	return isAttachment(p) && len(exts) > 0 && exts[len(exts)-1] == "eml"
 }
 
-// sentWithinOrg reports a sender whose registrable domain is also one of the
-// recipients': a colleague writing to the SOC's mailbox.
-func (a *analysis) sentWithinOrg() bool {
-	from := registrable(domainOf(a.mail.From.Address))
-	if from == "" {
+// fromColleague reports a sender in the organisation's domains, or, when
+// they are unknown, a message that stayed inside one domain: every recipient
+// in the sender's registrable domain and no outside hop.
+func (a *analysis) fromColleague(orgDomain func(string) bool) bool {
+	domain := domainOf(a.mail.From.Address)
+	if domain == "" {
 		return false
 	}
-	for _, to := range a.mail.To {
-		if registrable(domainOf(to)) == from {
-			return true
+	if orgDomain != nil {
+		return orgDomain(domain)
+	}
+
+	from := registrable(domain)
+	recipients := append(append([]string{}, a.mail.To...), a.cc...)
+	if from == "" || len(recipients) == 0 || a.mail.OriginIP != "" {
+		return false
+	}
+	for _, r := range recipients {
+		if registrable(domainOf(r)) != from {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // absorbWrapper makes a, the analysis of an attached original, the report's

@@ -133,6 +133,15 @@ func TestWhatIsNotAReport(t *testing.T) {
 			wantFrom: "maria.lopez@acme-corp.example",
 		},
 		{
+			// The victims in Bcc, the phish addressed to its own sender.
+			name: "delivered from outside",
+			raw: append([]byte("Received: from mail.evil.example (unknown [185.220.101.47])\n"+
+				"\tby mx.acme-corp.example; Tue, 14 Jan 2025 09:00:00 +0000\n"),
+				wrapper("Microsoft <it@evil.example>", "it@evil.example", "spf=pass; dmarc=pass",
+					attachedMessage("message/rfc822", "invoice.eml", benign))...),
+			wantFrom: "it@evil.example",
+		},
+		{
 			name:     "no sender",
 			raw:      wrapper("", soc, "", attachedMessage("message/rfc822", "a.eml", phish)),
 			wantFrom: "",
@@ -195,4 +204,35 @@ func TestReportShapes(t *testing.T) {
 			t.Errorf("From = %q, ReportedBy = %+v", e.From.Address, e.ReportedBy)
 		}
 	})
+}
+
+// TestReportWithOrgDomains: when the organisation's domains are known, a
+// report is a message from one of them, whoever it is addressed to.
+func TestReportWithOrgDomains(t *testing.T) {
+	phish := readTestdata(t, "demo-phish.eml")
+	org := func(d string) bool { return d == "acme-corp.example" }
+	cases := []struct {
+		name       string
+		from, to   string
+		wantReport bool
+	}{
+		{"colleague to the SOC", "maria.lopez@acme-corp.example", "soc@acme-corp.example", true},
+		{"colleague to an outside service", "maria.lopez@acme-corp.example",
+			"reports@phish-desk.example", true},
+		{"outsider to itself", "it@evil.example", "it@evil.example", false},
+		{"outsider to a colleague", "it@evil.example", "maria.lopez@acme-corp.example", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := wrapper(tc.from, tc.to, "", attachedMessage("message/rfc822", "a.eml", phish))
+			f, err := Parse(raw, Options{OrgDomain: org})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.Email.ReportedBy != nil; got != tc.wantReport {
+				t.Errorf("read as a report = %v, want %v (From %q)", got, tc.wantReport,
+					f.Email.From.Address)
+			}
+		})
+	}
 }
