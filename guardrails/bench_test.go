@@ -33,8 +33,8 @@ func benchMix() []Request {
 // cmd/conductor): a decision allocates about 35 kB, so at GOGC=100 the
 // collector sets the p99.
 //
-// TODO: containment decisions still take 70-85µs at p50 on an idle 2-core
-// machine (lookups 13µs, writes 35µs). OPA's evaluator costs about 1.5µs per
+// TODO: containment decisions still take 75-80µs at p50 on an idle 2-core
+// machine (lookups ~12µs, writes ~30µs). OPA's evaluator costs about 1.5µs per
 // rule body it enters and a workstation isolation enters ~35 of them, most to
 // show that no hold applies; halving that needs fewer rules than the policy
 // has reasons to give.

@@ -136,3 +136,24 @@ func TestDecideMalformedFailsClosed(t *testing.T) {
 		t.Errorf("Status() = %+v, want not degraded with %d errors", s, len(tests))
 	}
 }
+
+// A caller that has given up gets a deny, not a decision the policy never
+// finished.
+func TestDecideCancelledFailsClosed(t *testing.T) {
+	g, err := New(context.Background(), Config{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	d := g.Decide(ctx, containment("edr.isolate_host", workstation))
+	want := "policy_error: evaluating policy: context canceled"
+	if d.Outcome != Deny || len(d.Reasons) != 1 || d.Reasons[0] != want {
+		t.Errorf("Decide(cancelled) = %s %q, want deny %q", d.Outcome, d.Reasons, want)
+	}
+	if d.Permit.DecisionID() != "" {
+		t.Error("a cancelled decision carries a permit")
+	}
+}
