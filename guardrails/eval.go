@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -61,19 +60,17 @@ func (p *policy) eval(ctx context.Context, input ast.Value,
 	// a context hook cost less than the goroutine OPA otherwise starts to
 	// watch the context of every evaluation.
 	stop := topdown.NewCancel()
-	var timedOut atomic.Bool
-	timer := time.AfterFunc(timeout, func() {
-		timedOut.Store(true)
-		stop.Cancel()
-	})
+	deadline := time.Now().Add(timeout)
+	timer := time.AfterFunc(timeout, stop.Cancel)
 	unhook := context.AfterFunc(ctx, stop.Cancel)
 	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(input), rego.EvalExternalCancel(stop),
 		rego.EvalMetrics(metrics.NoOp()), rego.EvalGenerateJSON(keepAST))
 	timer.Stop()
 	unhook()
 
-	// A result that arrives as the deadline passes may be cut short.
-	if timedOut.Load() {
+	// A result that arrives as the deadline passes may be cut short, whether
+	// or not the timer has fired yet.
+	if !time.Now().Before(deadline) {
 		return verdict{}, fmt.Errorf("evaluating policy: no decision within %s: %w",
 			timeout, context.DeadlineExceeded)
 	}
