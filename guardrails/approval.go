@@ -86,20 +86,13 @@ func checkScope(a Approval, tool string, args json.RawMessage, caseID string) er
 }
 
 func checkApprover(a Approval, approver Principal) error {
-	if approver.Name == "" || strings.HasPrefix(approver.Name, "agent:") ||
-		strings.HasPrefix(approver.Name, "mcp:") {
-		return fmt.Errorf("approver %q is not a person: %w", approver.Name, ErrApproverRole)
+	if err := checkPerson("approver", approver); err != nil {
+		return err
 	}
-
 	if approver.Name == a.RequestedBy {
 		return fmt.Errorf("approver %s: %w", approver.Name, ErrSelfApproval)
 	}
-
-	if !satisfies(approver.Role, a.ApproverRole) {
-		return fmt.Errorf("approver %s is %q, approval needs %q: %w",
-			approver.Name, approver.Role, a.ApproverRole, ErrApproverRole)
-	}
-	return nil
+	return checkRole("approver", a, approver)
 }
 
 // CheckRejection validates a human's refusal of the held action a. A refusal
@@ -107,13 +100,27 @@ func checkApprover(a Approval, approver Principal) error {
 // the refuser must still be a person whose role may decide a: otherwise an
 // analyst could quietly drop what only a lead may weigh.
 func CheckRejection(a Approval, who Principal) error {
+	if err := checkPerson("rejecter", who); err != nil {
+		return err
+	}
+	return checkRole("rejecter", a, who)
+}
+
+// checkPerson refuses agents, MCP clients and the anonymous: only a person
+// decides a held action.
+func checkPerson(as string, who Principal) error {
 	if who.Name == "" || strings.HasPrefix(who.Name, "agent:") ||
 		strings.HasPrefix(who.Name, "mcp:") {
-		return fmt.Errorf("rejecter %q is not a person: %w", who.Name, ErrApproverRole)
+		return fmt.Errorf("%s %q is not a person: %w", as, who.Name, ErrApproverRole)
 	}
+	return nil
+}
+
+// checkRole refuses a person whose role ranks below the one a needs.
+func checkRole(as string, a Approval, who Principal) error {
 	if !satisfies(who.Role, a.ApproverRole) {
-		return fmt.Errorf("rejecter %s is %q, approval needs %q: %w",
-			who.Name, who.Role, a.ApproverRole, ErrApproverRole)
+		return fmt.Errorf("%s %s is %q, approval needs %q: %w",
+			as, who.Name, who.Role, a.ApproverRole, ErrApproverRole)
 	}
 	return nil
 }
