@@ -198,6 +198,20 @@ func (k Key) Principal(viaMCP bool) guardrails.Principal {
 	return guardrails.Principal{Name: "analyst:" + k.Name, Role: k.Role}
 }
 
+// NewKey makes a fresh token for a key called name with role and returns the
+// key, which holds only the token's digest, and the token itself.
+func NewKey(name, role string) (Key, string, error) {
+	token, err := NewToken()
+	if err != nil {
+		return Key{}, "", err
+	}
+	k := Key{Name: name, Role: role, SHA256: HashToken(token)}
+	if err := k.validate(); err != nil {
+		return Key{}, "", err
+	}
+	return k, token, nil
+}
+
 // AddKey creates a token for a new key called name with role, appends the key
 // to the keys file at path (creating it, readable by its owner only) and
 // returns the token. The token is not stored anywhere: it is shown once.
@@ -211,11 +225,11 @@ func AddKey(path, name, role string) (string, error) {
 		return "", fmt.Errorf("keys file %s: %w", path, err)
 	}
 
-	token, err := NewToken()
+	k, token, err := NewKey(name, role)
 	if err != nil {
 		return "", err
 	}
-	f.Keys = append(f.Keys, Key{Name: name, Role: role, SHA256: HashToken(token)})
+	f.Keys = append(f.Keys, k)
 	if _, err := NewKeys(f.Keys...); err != nil {
 		return "", err
 	}

@@ -19,20 +19,10 @@ func newMCPCmd(g *globals) *cobra.Command {
 			"and the playbooks (as resources) are offered too. Logs go to stderr.\n" +
 			"For MCP over HTTP, see `conductor serve` (/mcp) and docs/api.md.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.load()
-			if err != nil {
-				return err
-			}
-			log := newLogger(cfg.Log)
-			a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: log})
-			if err != nil {
-				return err
-			}
-			defer a.Close()
+		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			return api.ServeStdio(cmd.Context(), api.StdioConfig{App: a, Client: client,
-				Logger: log}, cmd.InOrStdin(), cmd.OutOrStdout())
-		},
+				Logger: a.Logger}, cmd.InOrStdin(), cmd.OutOrStdout())
+		}),
 	}
 	cmd.Flags().StringVar(&client, "client", "stdio",
 		"the client's name: its calls are recorded as mcp:NAME")

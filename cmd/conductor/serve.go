@@ -25,7 +25,7 @@ func newServeCmd(g *globals) *cobra.Command {
 			"--new-key NAME --role ROLE makes a token, adds it to --keys and prints it once.\n" +
 			"SIGTERM or Ctrl-C shuts down gracefully. See docs/api.md.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if newKey != "" {
 				return printNewKey(cmd.OutOrStdout(), keysPath, newKey, role)
 			}
@@ -33,7 +33,9 @@ func newServeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return serve(cmd, g, addr, keys, shutdown)
+			return g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+				return serve(cmd, a, addr, keys, shutdown)
+			})(cmd, args)
 		},
 	}
 	f := cmd.Flags()
@@ -46,18 +48,9 @@ func newServeCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func serve(cmd *cobra.Command, g *globals, addr string, keys *api.Keys,
+func serve(cmd *cobra.Command, a *app.App, addr string, keys *api.Keys,
 	shutdown time.Duration) error {
-	cfg, err := g.load()
-	if err != nil {
-		return err
-	}
-	log := newLogger(cfg.Log)
-	a, err := app.Open(cmd.Context(), cfg, app.Options{Logger: log})
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	log := a.Logger
 
 	// A previous process may have died mid-case; finish what it left.
 	if ids, err := a.Engine.Resume(cmd.Context()); err != nil {
@@ -75,7 +68,7 @@ func serve(cmd *cobra.Command, g *globals, addr string, keys *api.Keys,
 		return fmt.Errorf("listening on %s: %w", addr, err)
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "conductor serving on http://%s (database %s)\n",
-		ln.Addr(), cfg.DB)
+		ln.Addr(), a.Config.DB)
 	return srv.Serve(cmd.Context(), ln)
 }
 
@@ -99,12 +92,11 @@ func serveKeys(stderr io.Writer, addr, path string) (*api.Keys, error) {
 			addr)
 	}
 
-	token, err := api.NewToken()
+	k, token, err := api.NewKey("local", api.RoleAdmin)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := api.NewKeys(api.Key{Name: "local", Role: api.RoleAdmin,
-		SHA256: api.HashToken(token)})
+	keys, err := api.NewKeys(k)
 	if err != nil {
 		return nil, err
 	}
@@ -115,12 +107,8 @@ func serveKeys(stderr io.Writer, addr, path string) (*api.Keys, error) {
 
 func printNewKey(w io.Writer, path, name, role string) error {
 	if path == "" {
-		token, err := api.NewToken()
+		k, token, err := api.NewKey(name, role)
 		if err != nil {
-			return err
-		}
-		k := api.Key{Name: name, Role: role, SHA256: api.HashToken(token)}
-		if _, err := api.NewKeys(k); err != nil {
 			return usageError("%v", err)
 		}
 		fmt.Fprintf(w, "token (shown once, store it now): %s\n"+
