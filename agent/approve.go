@@ -231,7 +231,7 @@ func (e *Engine) resumeCase(ctx context.Context, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Budgets.MaxDuration)
 	defer cancel()
 
-	r, err := e.start(ctx, id)
+	r, err := e.start(ctx, id, true)
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,13 @@ package agent
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/injection"
+	"github.com/conductor-sec/conductor/internal/netaddr"
 	"github.com/conductor-sec/conductor/internal/score"
 	"github.com/conductor-sec/conductor/internal/store"
 )
@@ -37,9 +37,11 @@ var intelKinds = map[finding.Kind]bool{
 }
 
 // enrich gathers context for a case, scores it and fills the case's derived
-// fields. It returns the view a planner sees, without steps.
-func (e *Engine) enrich(ctx context.Context, c *store.Case,
-	fs []finding.Finding) (*CaseView, error) {
+// fields. It returns the view a planner sees, without steps. Similar closed
+// cases are recalled only when recall is set: they are hints for a planner,
+// count toward no score, and may cost an embedding call.
+func (e *Engine) enrich(ctx context.Context, c *store.Case, fs []finding.Finding,
+	recall bool) (*CaseView, error) {
 	v := &CaseView{Findings: fs, Entities: mergeEntities(fs), Tools: e.cfg.Tools.Specs()}
 	v.Enrichment = Enrichment{Assets: map[string]AssetFacts{}, Users: map[string]UserFacts{}}
 	e.resolveHosts(v)
@@ -60,7 +62,9 @@ func (e *Engine) enrich(ctx context.Context, c *store.Case,
 			ID: r.CaseID, Title: r.Title, Verdict: r.Verdict, Shared: r.Shared,
 		})
 	}
-	e.recallSimilar(ctx, c, fs, v)
+	if recall {
+		e.recallSimilar(ctx, c, fs, v)
+	}
 
 	applyFindings(c, fs)
 	if suspectedInjection(fs) {
@@ -128,11 +132,6 @@ func (e *Engine) resolveHosts(v *CaseView) {
 	v.Entities = mergeEntities([]finding.Finding{{Observables: append(v.Entities, add...)}})
 }
 
-func publicIP(s string) bool {
-	addr, err := netip.ParseAddr(s)
-	return err == nil && addr.IsGlobalUnicast() && !addr.IsPrivate()
-}
-
 func (e *Engine) lookupIntel(v *CaseView) {
 	if e.cfg.Intel == nil {
 		return
@@ -145,7 +144,7 @@ func (e *Engine) lookupIntel(v *CaseView) {
 		// Private, loopback and reserved addresses are the organisation's own
 		// (or nobody's): a feed entry covering them is noise, and an attacker
 		// who writes 10.0.0.0 in an alert must not buy score with it.
-		if o.Kind == finding.KindIP && !publicIP(o.Value) {
+		if o.Kind == finding.KindIP && !netaddr.RoutableString(o.Value) {
 			continue
 		}
 		seen[o.Key()] = true

@@ -49,7 +49,7 @@ func (e *Engine) Investigate(ctx context.Context, caseID string) (Report, error)
 	ctx, cancel := context.WithTimeout(ctx, e.cfg.Budgets.MaxDuration)
 	defer cancel()
 
-	r, err := e.start(ctx, caseID)
+	r, err := e.start(ctx, caseID, true)
 	if err != nil {
 		return Report{}, err
 	}
@@ -82,7 +82,9 @@ func (r *run) stop(status, reason string) {
 }
 
 // start loads and enriches the case and records that the investigation began.
-func (e *Engine) start(ctx context.Context, caseID string) (*run, error) {
+// plan says the run will call the planner, which is what recalled similar
+// cases are for.
+func (e *Engine) start(ctx context.Context, caseID string, plan bool) (*run, error) {
 	c, err := e.cfg.Store.GetCase(ctx, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("loading case %s: %w", caseID, err)
@@ -96,7 +98,7 @@ func (e *Engine) start(ctx context.Context, caseID string) (*run, error) {
 		return nil, fmt.Errorf("loading findings of %s: %w", caseID, err)
 	}
 	before := c.Score
-	view, err := e.enrich(ctx, &c, fs)
+	view, err := e.enrich(ctx, &c, fs, plan)
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +169,7 @@ func (e *Engine) round(ctx context.Context, r *run) error {
 func (e *Engine) plan(ctx context.Context, r *run) (Plan, error) {
 	plan, err := r.planner.Plan(ctx, r.view)
 	if err == nil {
-		r.usage = r.usage.add(plan.Usage)
+		r.usage = r.usage.Add(plan.Usage)
 		if r.usage.PromptTokens+r.usage.CompletionTokens > e.cfg.Budgets.MaxTokens {
 			r.stop(StatusBudgetExhausted, fmt.Sprintf("token budget of %d used",
 				e.cfg.Budgets.MaxTokens))
@@ -366,7 +368,8 @@ func (e *Engine) CaseReport(ctx context.Context, caseID string) (Report, error) 
 	return rep, nil
 }
 
-func (u Usage) add(o Usage) Usage {
+// Add returns the sum of two usages.
+func (u Usage) Add(o Usage) Usage {
 	return Usage{
 		Calls:            u.Calls + o.Calls,
 		PromptTokens:     u.PromptTokens + o.PromptTokens,

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -239,5 +240,24 @@ func TestResumeEnrichesOnce(t *testing.T) {
 	got, _ := e.app.Store.GetAction(e.ctx, a.ID)
 	if got.Status != agent.ActionExecuted {
 		t.Errorf("resumed action status = %s, want executed", got.Status)
+	}
+}
+
+// TestProposeRecallsNothing: an action a person asks for is decided without
+// the planner, so it pays for no recall of similar cases.
+func TestProposeRecallsNothing(t *testing.T) {
+	mem := &countingMemory{}
+	e := newEnv(t, app.Options{Planner: &scripted{verdict: "malicious"}, Memory: mem})
+	id := e.openCase(t, beacon("WS-0142")...)
+	e.investigate(t, id)
+
+	a, err := e.app.Engine.Propose(e.ctx, id, agent.Proposal{
+		Tool: "asset.get", Args: json.RawMessage(`{"host":"WS-0142"}`),
+	}, lead)
+	if err != nil || a.Status != agent.ActionExecuted {
+		t.Fatalf("Propose = %s, %v; want executed", a.Status, err)
+	}
+	if mem.recalls != 1 {
+		t.Errorf("recalls = %d, want 1 (the investigation's only)", mem.recalls)
 	}
 }

@@ -22,7 +22,7 @@ func (e *Engine) Propose(ctx context.Context, caseID string, p Proposal,
 	if !strings.Contains(who.Name, ":") {
 		return store.Action{}, fmt.Errorf("proposing %s: %w", p.Tool, ErrNoActor)
 	}
-	r, err := e.start(ctx, caseID)
+	r, err := e.start(ctx, caseID, false)
 	if err != nil {
 		return store.Action{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/agent/answer"
 	"github.com/conductor-sec/conductor/internal/app"
+	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/config"
 	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/ingest"
@@ -251,7 +252,7 @@ func runWave(ctx context.Context, a *app.App, inputs []Input, w int, out *outcom
 		return fmt.Errorf("ingesting wave %d: %w", w, err)
 	}
 
-	for _, id := range touched(placed) {
+	for _, id := range casework.Touched(placed) {
 		if out.primary == "" {
 			out.primary = id
 		}
@@ -265,7 +266,7 @@ func runWave(ctx context.Context, a *app.App, inputs []Input, w int, out *outcom
 			return fmt.Errorf("investigating %s: %w", id, err)
 		}
 		out.reports[id] = rep
-		out.usage[id] = addUsage(out.usage[id], rep.Usage)
+		out.usage[id] = out.usage[id].Add(rep.Usage)
 	}
 	return nil
 }
@@ -306,23 +307,6 @@ func parseInput(in Input, opts ingest.Options, out *outcome) ([]finding.Finding,
 			len(res.Errors))
 	}
 	return res.Findings, nil
-}
-
-func touched(placed []agent.Ingested) []string {
-	var order []string
-	seen := map[string]bool{}
-	for _, p := range placed {
-		if !seen[p.CaseID] {
-			seen[p.CaseID] = true
-			order = append(order, p.CaseID)
-		}
-	}
-	return order
-}
-
-func addUsage(a, b agent.Usage) agent.Usage {
-	return agent.Usage{Calls: a.Calls + b.Calls, PromptTokens: a.PromptTokens + b.PromptTokens,
-		CompletionTokens: a.CompletionTokens + b.CompletionTokens}
 }
 
 // collect reads the final record of every case, the lab's state and the

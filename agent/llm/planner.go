@@ -149,7 +149,7 @@ func (p *Planner) Plan(ctx context.Context, view *agent.CaseView) (agent.Plan, e
 	var usage agent.Usage
 	for attempt := 1; ; attempt++ {
 		plan, u, err := p.attempt(ctx, req)
-		usage = addUsage(usage, u)
+		usage = usage.Add(u)
 		if err == nil {
 			plan.Usage = usage
 			if distrustBenign(&plan, view) {
@@ -183,12 +183,4 @@ func (p *Planner) attempt(ctx context.Context, req *request) (agent.Plan, agent.
 	}
 	plan, err := ans.plan(req.names)
 	return plan, u, err
-}
-
-func addUsage(a, b agent.Usage) agent.Usage {
-	return agent.Usage{
-		Calls:            a.Calls + b.Calls,
-		PromptTokens:     a.PromptTokens + b.PromptTokens,
-		CompletionTokens: a.CompletionTokens + b.CompletionTokens,
-	}
 }

@@ -3,13 +3,13 @@ package playbook
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/conductor-sec/conductor/agent"
+	"github.com/conductor-sec/conductor/internal/netaddr"
 )
 
 // The step statuses the engine records.
@@ -178,26 +178,15 @@ func (ix *index) outputs(id string) []any {
 	return out
 }
 
-// privateIP reports addresses that are not routable on the internet: RFC 1918,
-// loopback, link-local, CGNAT, unique-local, unspecified and multicast.
+// privateIP reports an address that is not routable on the internet (see
+// [netaddr.Routable]); false for anything that is not an address.
 func privateIP(s string) bool {
-	a, err := netip.ParseAddr(strings.TrimSpace(s))
-	if err != nil {
-		return false
-	}
-	a = a.Unmap()
-	return a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() ||
-		a.IsLinkLocalMulticast() || a.IsUnspecified() || a.IsMulticast() ||
-		cgnat.Contains(a)
+	ip, ok := netaddr.Parse(s)
+	return ok && !netaddr.Routable(ip)
 }
 
-var cgnat = netip.MustParsePrefix("100.64.0.0/10")
-
-// publicIP reports a valid address that privateIP does not claim.
-func publicIP(s string) bool {
-	_, err := netip.ParseAddr(strings.TrimSpace(s))
-	return err == nil && !privateIP(s)
-}
+// publicIP reports an address routable on the internet.
+func publicIP(s string) bool { return netaddr.RoutableString(s) }
 
 // domainOf returns the lowercase host of a URL, the domain of an e-mail
 // address, or a bare domain itself; "" when there is none.

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode"
+
+	"github.com/conductor-sec/conductor/internal/finding"
 )
 
 // Feature weights. Entities weigh most: two cases about the same sender
@@ -121,7 +123,7 @@ func splitWords(s string) []string {
 // addTechnique adds an ATT&CK id and, for a sub-technique, its parent.
 func addTechnique(b bag, tok string) bool {
 	t := strings.ToUpper(strings.Trim(tok, ",;()[]"))
-	if !isTechnique(t) {
+	if !finding.IsTechnique(t) {
 		return false
 	}
 	b.add('t', t, wTech)
@@ -129,22 +131,6 @@ func addTechnique(b bag, tok string) bool {
 		b.add('t', t[:5], wParent)
 	}
 	return true
-}
-
-func isTechnique(t string) bool {
-	if (len(t) != 5 && len(t) != 9) || t[0] != 'T' || !digits(t[1:5]) {
-		return false
-	}
-	return len(t) == 5 || (t[5] == '.' && digits(t[6:]))
-}
-
-func digits(s string) bool {
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // addEntity adds an entity key and the entities it implies. It reports false

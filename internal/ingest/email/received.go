@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/conductor-sec/conductor/internal/finding"
+	"github.com/conductor-sec/conductor/internal/netaddr"
 )
 
 const maxHops = 100
@@ -85,45 +86,11 @@ var bracketIP = regexp.MustCompile(
 // hopIP returns the first bracketed or parenthesised address of a from-clause.
 func hopIP(clause string) string {
 	for _, m := range bracketIP.FindAllStringSubmatch(clause, -1) {
-		if ip, ok := parseIP(m[1]); ok {
+		if ip, ok := netaddr.Parse(m[1]); ok {
 			return ip.String()
 		}
 	}
 	return ""
-}
-
-// parseIP reads an address, dropping any zone and unmapping IPv4-in-IPv6.
-func parseIP(s string) (netip.Addr, bool) {
-	ip, err := netip.ParseAddr(strings.Trim(s, "[] "))
-	if err != nil {
-		return netip.Addr{}, false
-	}
-	return ip.WithZone("").Unmap(), true
-}
-
-// notRoutable are special-purpose IPv4 blocks that netip does not flag:
-// carrier-grade NAT, IETF protocol assignments, benchmarking and the reserved
-// class E.
-var notRoutable = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-}
-
-// isExternal reports a globally routable unicast address: not RFC 1918,
-// loopback, link-local, unique-local (fc00::/7), unspecified or one of
-// notRoutable.
-func isExternal(ip netip.Addr) bool {
-	if !ip.IsValid() || !ip.IsGlobalUnicast() || ip.IsPrivate() {
-		return false
-	}
-	for _, p := range notRoutable {
-		if p.Contains(ip) {
-			return false
-		}
-	}
-	return true
 }
 
 // pickOriginIP chooses the first external sending IP: the bottom-most hop with
@@ -136,7 +103,7 @@ func isExternal(ip netip.Addr) bool {
 func (a *analysis) pickOriginIP() {
 	for i := len(a.mail.Received) - 1; i >= 0; i-- {
 		h := a.mail.Received[i]
-		if ip, ok := parseIP(h.IP); ok && isExternal(ip) && !intraProviderHop(h, ip) {
+		if ip, ok := netaddr.Parse(h.IP); ok && netaddr.Routable(ip) && !intraProviderHop(h, ip) {
 			a.mail.OriginIP = ip.String()
 			return
 		}
@@ -147,7 +114,7 @@ func (a *analysis) pickOriginIP() {
 	candidates = append(candidates, a.msg.headers("X-Sender-Ip")...)
 	candidates = append(candidates, a.senderIPs...)
 	for _, c := range candidates {
-		if ip, ok := parseIP(c); ok && isExternal(ip) {
+		if ip, ok := netaddr.Parse(c); ok && netaddr.Routable(ip) {
 			a.mail.OriginIP = ip.String()
 			return
 		}

@@ -2,6 +2,7 @@ package email
 
 import (
 	"github.com/conductor-sec/conductor/internal/finding"
+	"github.com/conductor-sec/conductor/internal/netaddr"
 )
 
 // strongSignals each point at deception on their own; html_only and
@@ -73,7 +74,7 @@ func addMailbox(f *finding.Finding, address, role string) {
 
 // addHost adds a link's host as a domain, or as an IP when it is one.
 func addHost(f *finding.Finding, host string) {
-	if ip, ok := parseIP(host); ok {
+	if ip, ok := netaddr.Parse(host); ok {
 		f.Add(finding.KindIP, ip.String(), "link", finding.OriginText)
 		return
 	}
