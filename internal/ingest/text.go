@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/conductor-sec/conductor/internal/finding"
+	"github.com/conductor-sec/conductor/internal/ingest/email"
 )
 
 // maxTextObservables caps what one description can contribute, so a hostile alert
@@ -29,7 +30,7 @@ func (b *builder) textURLs(s string, limit int) int {
 			for end < len(s) && !strings.ContainsRune(" \t\r\n\"'<>`", rune(s[end])) {
 				end++
 			}
-			u := trimURL(s[start:end])
+			u := email.TrimLinkEnd(s[start:end])
 			if len(u) > len(s[start:i+3]) && !b.has(finding.KindURL, u) {
 				b.observable(finding.KindURL, u, "", finding.OriginText)
 				n++
@@ -42,24 +43,6 @@ func (b *builder) textURLs(s string, limit int) int {
 		i += 3 + next
 	}
 	return n
-}
-
-// trimURL drops sentence punctuation after a URL, and a closing bracket only when
-// the URL did not open it ("(see https://x/a)" but "…?token=[REDACTED:token]").
-func trimURL(u string) string {
-	for u != "" {
-		last := u[len(u)-1]
-		switch {
-		case strings.IndexByte(".,;:!?", last) >= 0:
-		case last == ')' && strings.Count(u, "(") < strings.Count(u, ")"):
-		case last == ']' && strings.Count(u, "[") < strings.Count(u, "]"):
-		case last == '}' && strings.Count(u, "{") < strings.Count(u, "}"):
-		default:
-			return u
-		}
-		u = u[:len(u)-1]
-	}
-	return u
 }
 
 // schemeStart returns where "http" or "https" begins before the "://" at i, or -1.

@@ -14,11 +14,8 @@ import (
 )
 
 // describeAttachment measures and hashes the decoded bytes of a part; nothing
-// else is done with them.
-//
-// TODO: a message/rfc822 attachment (a phish forwarded "as attachment") is
-// hashed as one file; parsing it as the message under investigation would
-// give the real sender and links.
+// else is done with them. (An attached message that a report carries is read
+// by report.go as the message under investigation.)
 func describeAttachment(p *enmime.Part, content []byte) finding.Attachment {
 	sum := sha256.Sum256(content)
 	return finding.Attachment{

@@ -86,6 +86,9 @@ func Parse(raw []byte, opts Options) (*finding.Finding, error) {
 	for i := len(wrappers) - 1; i >= 0; i-- {
 		a.absorbWrapper(wrappers[i])
 	}
+	if len(wrappers) > 0 {
+		a.mail.Signals = detectSignals(a)
+	}
 	return a.finding(raw), nil
 }
 

@@ -16,7 +16,11 @@ func (a *analysis) readParts() {
 	var textAttachments []textAttachment
 	for _, p := range leaves(a.msg.env.Root) {
 		attached := isAttachment(p)
-		a.scanPart(p, attached)
+		// An attached message is raw MIME, whatever type it was given: its
+		// links are read, decoded, when it is analysed as a report's original.
+		if !isAttachedMessage(p) {
+			a.scanPart(p, attached)
+		}
 		if !attached {
 			continue
 		}

@@ -85,7 +85,7 @@ func (a *analysis) fromColleague(orgDomain func(string) bool) bool {
 // absorbWrapper makes a, the analysis of an attached original, the report's
 // finding: the sender of the innermost report (the colleague who received
 // the original) becomes ReportedBy, and every wrapper's links, attachments
-// and defects are added before the signals are read again.
+// and defects are added. The caller reads the signals again afterwards.
 func (a *analysis) absorbWrapper(w *analysis) {
 	if a.mail.ReportedBy == nil {
 		from := w.mail.From
@@ -102,6 +102,4 @@ func (a *analysis) absorbWrapper(w *analysis) {
 	for _, d := range w.mail.Defects {
 		a.defect("report wrapper: " + d)
 	}
-
-	a.mail.Signals = detectSignals(a)
 }

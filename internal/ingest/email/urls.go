@@ -93,7 +93,7 @@ func scanText(s string, links *linkSet) {
 // https or ftp link with a host.
 func normalizeURL(s string) string {
 	s = strings.Map(dropLineBreaks, strings.TrimSpace(refang(s)))
-	s = trimTrailing(s)
+	s = TrimLinkEnd(s)
 	switch {
 	case strings.HasPrefix(strings.ToLower(s), "www."):
 		s = "http://" + s
@@ -138,19 +138,22 @@ func authorityEnd(rest string) int {
 	return len(rest)
 }
 
-// trimTrailing drops punctuation that ends the sentence, not the link. A
-// closing parenthesis stays when the link opened one.
-func trimTrailing(s string) string {
+// TrimLinkEnd drops what ends the sentence around a link rather than the link:
+// punctuation and quotes, and a closing bracket only when the link did not
+// open it ("(see https://x/a)" but "…?token=[REDACTED:token]"). Alert text
+// and e-mail bodies are both cut this way.
+func TrimLinkEnd(s string) string {
 	for s != "" {
 		c := s[len(s)-1]
 		switch {
 		case strings.IndexByte(".,;:!?'\"*>", c) >= 0:
-			s = s[:len(s)-1]
 		case c == ')' && strings.Count(s, "(") < strings.Count(s, ")"):
-			s = s[:len(s)-1]
+		case c == ']' && strings.Count(s, "[") < strings.Count(s, "]"):
+		case c == '}' && strings.Count(s, "{") < strings.Count(s, "}"):
 		default:
 			return s
 		}
+		s = s[:len(s)-1]
 	}
 	return s
 }
