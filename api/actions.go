@@ -12,6 +12,7 @@ import (
 	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/app"
+	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/store"
 )
 
@@ -51,22 +52,12 @@ func (v ActionView) Ran() bool { return v.Status == agent.ActionExecuted }
 // viewAction builds the view of a stored action, looking up the approver
 // role of a held one.
 func viewAction(ctx context.Context, st *store.Store, a store.Action) ActionView {
+	d := report.DecisionOf(a)
 	v := ActionView{
 		ID: a.ID, CaseID: a.CaseID, Ref: a.Ref, Tool: a.Tool, Args: a.Args, Actor: a.Actor,
-		Status: a.Status, ApprovalID: a.ApprovalID, Error: a.Error, Result: a.Result,
-		Reasons: []string{},
-	}
-	var d guardrails.Decision
-	if len(a.Decision) > 0 && json.Unmarshal(a.Decision, &d) == nil {
-		v.Decision, v.PolicyVersion = string(d.Outcome), d.PolicyVersion
-		if d.Reasons != nil {
-			v.Reasons = d.Reasons
-		}
-		v.ApproverRole = d.ApproverRole
-	}
-	if v.Decision == "" && a.Status == agent.ActionDenied {
-		// Refused before the policy (unknown tool, invalid arguments).
-		v.Decision, v.Reasons = string(guardrails.Deny), []string{a.Error}
+		Status: a.Status, Decision: string(d.Outcome), Reasons: d.Reasons,
+		PolicyVersion: d.PolicyVersion, ApprovalID: a.ApprovalID,
+		ApproverRole: d.ApproverRole, Error: a.Error, Result: a.Result,
 	}
 	if a.ApprovalID != "" {
 		if ap, err := st.GetApproval(ctx, a.ApprovalID); err == nil {

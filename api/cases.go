@@ -39,11 +39,7 @@ func (s *Server) listCases(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := caseList{Cases: make([]report.Case, len(cs))}
-	for i, k := range cs {
-		out.Cases[i] = report.Build(agent.Report{Case: k}, nil).Case
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, caseList{Cases: report.CasesOf(cs)})
 	return nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
-	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/store"
@@ -71,10 +70,7 @@ func (d mcpDeps) casesList(ctx context.Context, req mcp.CallToolRequest) (*mcp.C
 	if err != nil {
 		return d.toolError(ctx, err, ""), nil
 	}
-	out := caseList{Cases: make([]report.Case, len(cs))}
-	for i, k := range cs {
-		out.Cases[i] = report.Build(agent.Report{Case: k}, nil).Case
-	}
+	out := caseList{Cases: report.CasesOf(cs)}
 	return mcp.NewToolResultStructured(out, mustJSONText(out)), nil
 }
 

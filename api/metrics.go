@@ -122,12 +122,9 @@ func (sc *storeCollector) collectDecisions(ctx context.Context, ch chan<- promet
 	}
 }
 
-// collectCases counts cases by state.
-//
-// TODO: the store has no count-by-state query, so a scrape reads every case
-// row; past tens of thousands of cases this wants one.
+// collectCases counts cases by state; a state with none reads 0.
 func (sc *storeCollector) collectCases(ctx context.Context, ch chan<- prometheus.Metric) {
-	cs, err := sc.st.ListCases(ctx, store.CaseFilter{})
+	byState, err := sc.st.CountCases(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(sc.cases, err)
 		return
@@ -138,8 +135,8 @@ func (sc *storeCollector) collectCases(ctx context.Context, ch chan<- prometheus
 			counts[s] = 0
 		}
 	}
-	for _, c := range cs {
-		counts[c.State]++
+	for state, n := range byState {
+		counts[state] = float64(n)
 	}
 	for state, n := range counts {
 		ch <- prometheus.MustNewConstMetric(sc.cases, prometheus.GaugeValue, n, state)

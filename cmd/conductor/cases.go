@@ -29,11 +29,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				out := make([]report.Case, len(cs))
-				for i, c := range cs {
-					out[i] = report.CaseOf(c)
-				}
-				return json.NewEncoder(w).Encode(out)
+				return json.NewEncoder(w).Encode(report.CasesOf(cs))
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSTATE\tVERDICT\tSEVERITY\tSCORE\tFINDINGS\tTITLE")

@@ -105,21 +105,38 @@ func CaseOf(c store.Case) Case {
 	}
 }
 
+// CasesOf is the JSON form of a list of stored cases, never null.
+func CasesOf(cs []store.Case) []Case {
+	out := make([]Case, len(cs))
+	for i, c := range cs {
+		out[i] = CaseOf(c)
+	}
+	return out
+}
+
 func step(a store.Action) Step {
-	s := Step{
+	d := DecisionOf(a)
+	return Step{
 		Ref: a.Ref, Tool: a.Tool, Args: a.Args, Actor: a.Actor, Status: a.Status,
-		ApprovalID: a.ApprovalID, Error: a.Error, Reasons: []string{},
+		ApprovalID: a.ApprovalID, Error: a.Error, Decision: string(d.Outcome),
+		Policy: d.PolicyVersion, Reasons: d.Reasons,
 	}
+}
+
+// DecisionOf reads the guard's decision recorded on a, with reasons never
+// nil. An action refused before the policy (an unknown tool, invalid
+// arguments) reads as a deny whose reason is its error; one with no decision
+// yet has an empty outcome.
+func DecisionOf(a store.Action) guardrails.Decision {
 	var d guardrails.Decision
-	if len(a.Decision) > 0 && json.Unmarshal(a.Decision, &d) == nil {
-		s.Decision, s.Policy = string(d.Outcome), d.PolicyVersion
-		s.Reasons = nonNil(d.Reasons)
+	if len(a.Decision) == 0 || json.Unmarshal(a.Decision, &d) != nil {
+		d = guardrails.Decision{}
 	}
-	if s.Decision == "" && a.Status == agent.ActionDenied {
-		s.Decision = string(guardrails.Deny)
-		s.Reasons = []string{a.Error}
+	if d.Outcome == "" && a.Status == agent.ActionDenied {
+		d.Outcome, d.Reasons = guardrails.Deny, []string{a.Error}
 	}
-	return s
+	d.Reasons = nonNil(d.Reasons)
+	return d
 }
 
 func nonNil(s []string) []string {

@@ -187,6 +187,26 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter) ([]Case, error) {
 	return s.queryCases(ctx, q, args...)
 }
 
+// CountCases returns how many cases are in each state that has any.
+func (s *Store) CountCases(ctx context.Context) (map[string]int, error) {
+	type count struct {
+		state string
+		n     int
+	}
+	counts, err := queryAll(ctx, s.db, func(r rowScanner) (c count, err error) {
+		return c, r.Scan(&c.state, &c.n)
+	}, `SELECT state, count(*) FROM cases GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("counting cases: %w", err)
+	}
+
+	out := make(map[string]int, len(counts))
+	for _, c := range counts {
+		out[c.state] = c.n
+	}
+	return out, nil
+}
+
 func (s *Store) queryCases(ctx context.Context, q string, args ...any) ([]Case, error) {
 	cs, err := queryAll(ctx, s.db, scanCase, q, args...)
 	if err != nil {

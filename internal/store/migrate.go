@@ -92,17 +92,11 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) error {
 	}
 
 	// One time stamps every migration of this open: they are one upgrade.
-	var at string
-	stamp := func() string {
-		if at == "" {
-			at = fmtTime(s.clock())
-		}
-		return at
-	}
+	at := fmtTime(s.clock())
 	for _, m := range ms {
 		applied := false
 		err := s.write(ctx, func(tx *sql.Tx) (err error) {
-			applied, err = s.applyOne(ctx, tx, m, stamp)
+			applied, err = s.applyOne(ctx, tx, m, at)
 			return err
 		})
 		if err != nil {
@@ -118,7 +112,7 @@ func (s *Store) applyMigrations(ctx context.Context, ms []migration) error {
 // applyOne applies m unless the file already has it, and reports whether it
 // did.
 func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, m migration,
-	stamp func() string) (bool, error) {
+	at string) (bool, error) {
 	var n int
 	err := tx.QueryRowContext(ctx,
 		`SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
@@ -134,7 +128,7 @@ func (s *Store) applyOne(ctx context.Context, tx *sql.Tx, m migration,
 	}
 	_, err = tx.ExecContext(ctx,
 		`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, stamp())
+		m.version, m.name, at)
 	if err != nil {
 		return false, fmt.Errorf("recording migration %s: %w", m.name, err)
 	}

@@ -223,11 +223,18 @@ func scanStep(r rowScanner) (Step, error) {
 
 // Steps returns a case's steps in chain order.
 func (s *Store) Steps(ctx context.Context, caseID string) ([]Step, error) {
+	return s.StepsAfter(ctx, caseID, 0)
+}
+
+// StepsAfter returns a case's steps whose seq is above after, in chain order:
+// what a watcher has not seen yet.
+func (s *Store) StepsAfter(ctx context.Context, caseID string, after int64) ([]Step, error) {
 	var out []Step
-	err := s.eachStep(ctx, `WHERE case_id = ?`, []any{caseID}, func(st Step) error {
-		out = append(out, st)
-		return nil
-	})
+	err := s.eachStep(ctx, `WHERE case_id = ? AND seq > ?`, []any{caseID, after},
+		func(st Step) error {
+			out = append(out, st)
+			return nil
+		})
 	if err != nil {
 		return nil, fmt.Errorf("reading steps of %s: %w", caseID, err)
 	}
