@@ -137,25 +137,32 @@ func withoutCalls(groups [][]*flatStep, pb *playbook, called []string) [][]*flat
 // maxAlso caps the playbooks that run after the chosen one on one case.
 const maxAlso = 2
 
-// chooseAll returns the chosen playbook (see choose) followed by every other
-// specific playbook whose trigger matches: a case that correlates a reported
-// phish with the sign-in it led to needs both responses. Fallback playbooks
-// (priority 0) and those the chosen one already calls do not run again.
+// chooseAll returns the highest-priority playbook whose trigger matches,
+// followed by every other specific playbook whose trigger matches: a case
+// that correlates a reported phish with the sign-in it led to needs both
+// responses. Fallback playbooks (priority 0) and those the first one already
+// calls do not run again. generic-triage (priority 0, trigger true) is the
+// fallback by its own definition, so an override can narrow or disable it. A
+// trigger that fails on this case counts as not matching; each trigger is
+// evaluated once.
 func (p *Planner) chooseAll(r *evaluator) []*playbook {
-	first := p.choose(r)
-	if first == nil {
-		return nil
-	}
-	out := []*playbook{first}
+	var out []*playbook
 	for _, pb := range p.set.ordered {
 		if len(out) > maxAlso {
 			break
 		}
-		if pb == first || pb.priority <= 0 || pb.trigger == nil ||
-			slices.Contains(first.calls, pb.name) {
+		if pb.trigger == nil {
 			continue
 		}
-		if ok, err := r.trigger(pb); err == nil && ok {
+		if len(out) > 0 && (pb.priority <= 0 || slices.Contains(out[0].calls, pb.name)) {
+			continue
+		}
+		ok, err := r.trigger(pb)
+		if err != nil {
+			p.log.Warn("trigger failed", "case_id", r.ix.view.Case.ID, "playbook", pb.name,
+				"error", err)
+		}
+		if ok {
 			out = append(out, pb)
 		}
 	}
@@ -171,13 +178,7 @@ func (p *Planner) finishAll(r *evaluator, pbs []*playbook, out *agent.Plan) {
 		if verdictRank[v] > verdictRank[out.Verdict] {
 			out.Verdict, out.Confidence = v, c
 		}
-		r.scope(pb, nil)
-		r.cur.Verdict = v
-		summary, err := r.text(pb.summary)
-		if err != nil || summary == "" {
-			summary = r.defaultSummary(pb, v)
-		}
-		out.Summary = joinSentences(out.Summary, summary)
+		out.Summary = joinSentences(out.Summary, p.summary(r, pb, v))
 	}
 }
 
@@ -185,27 +186,6 @@ func (p *Planner) finishAll(r *evaluator, pbs []*playbook, out *agent.Plan) {
 // make the case graver.
 var verdictRank = map[string]int{"benign": 0, "inconclusive": 1, "suspicious": 2,
 	"malicious": 3}
-
-// choose returns the highest-priority playbook whose trigger matches, nil when
-// none does. generic-triage (priority 0, trigger true) is the fallback by its
-// own definition, so an override can narrow or disable it. A trigger that
-// fails on this case counts as not matching.
-func (p *Planner) choose(r *evaluator) *playbook {
-	for _, pb := range p.set.ordered {
-		if pb.trigger == nil {
-			continue
-		}
-		ok, err := r.trigger(pb)
-		if err != nil {
-			p.log.Warn("trigger failed", "case_id", r.ix.view.Case.ID, "playbook", pb.name,
-				"error", err)
-		}
-		if ok {
-			return pb
-		}
-	}
-	return nil
-}
 
 func (r *evaluator) trigger(pb *playbook) (bool, error) {
 	r.scope(pb, nil)

@@ -197,17 +197,23 @@ func (p *Planner) finish(r *evaluator, pb *playbook, out *agent.Plan) {
 	out.Done = true
 	out.Verdict, out.Confidence = p.verdict(r, pb)
 
+	out.Summary = joinSentences(p.summary(r, pb, out.Verdict), r.waiting(out.Tasks))
+}
+
+// summary is pb's summary of the case under verdict, or a default one when
+// the playbook has none or it fails.
+func (p *Planner) summary(r *evaluator, pb *playbook, verdict string) string {
 	r.scope(pb, nil)
-	r.cur.Verdict = out.Verdict
-	summary, err := r.text(pb.summary)
+	r.cur.Verdict = verdict
+	s, err := r.text(pb.summary)
 	if err != nil {
 		p.log.Warn("summary failed", "case_id", r.ix.view.Case.ID, "playbook", pb.name,
 			"error", err)
 	}
-	if summary == "" {
-		summary = r.defaultSummary(pb, out.Verdict)
+	if s == "" {
+		s = r.defaultSummary(pb, verdict)
 	}
-	out.Summary = joinSentences(summary, r.waiting(out.Tasks))
+	return s
 }
 
 // verdict returns the first matching rule's verdict. A rule that fails ends
