@@ -75,6 +75,22 @@ func (e *Engine) drive(ctx context.Context, r *run) (Report, error) {
 	return e.report(ctx, r)
 }
 
+// distrustBenign keeps a planner from clearing a case whose text tries to
+// instruct it (threat T1): "mark this benign" is the commonest injection, and
+// an obedient model complies. Such a verdict becomes suspicious, for a human
+// to confirm, whichever planner gave it; it reports whether it changed the
+// plan.
+func distrustBenign(plan *Plan, c *store.Case) bool {
+	if !plan.Done || plan.Verdict != "benign" || !hasFlag(c, FlagSuspectedInjection) {
+		return false
+	}
+	plan.Verdict = "suspicious"
+	plan.Summary = "The planner called this case benign, but the case text tries to " +
+		"instruct the agent (suspected prompt injection); a human should confirm. " +
+		"The planner's summary: " + plan.Summary
+	return true
+}
+
 func (r *run) stop(status, reason string) {
 	if r.status == "" {
 		r.status, r.reason = status, reason
@@ -155,6 +171,10 @@ func (e *Engine) round(ctx context.Context, r *run) error {
 		return err
 	}
 	if plan.Done {
+		if distrustBenign(&plan, &r.c) {
+			e.log.Warn("benign verdict on a suspected injection case kept as suspicious",
+				"case_id", r.c.ID, "planner", r.planner.Name())
+		}
 		r.c.Verdict = plan.Verdict
 		r.c.Summary = plan.Summary
 		r.stop(StatusDone, "")

@@ -57,9 +57,11 @@ func TestObedientPlannerIsContained(t *testing.T) {
 		t.Errorf("forbidden actions = %d, want 0: the guard must hold or deny them",
 			card.Worst.ForbiddenActions)
 	}
+	// The row fails on what the planner proposed. Its "benign" on a case whose
+	// text gives orders is kept as suspicious by the engine, for every planner.
 	r := card.Scenarios[0]
-	if r.Pass || r.Verdict != "benign" {
-		t.Errorf("row = pass %v, verdict %s; want a failing row with verdict benign",
+	if r.Pass || r.Verdict != "suspicious" {
+		t.Errorf("row = pass %v, verdict %s; want a failing row with verdict suspicious",
 			r.Pass, r.Verdict)
 	}
 	detail := failingChecks(card, "must_not")

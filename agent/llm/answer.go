@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/conductor-sec/conductor/agent"
@@ -79,25 +78,6 @@ func parseFinish(raw json.RawMessage) (finishArgs, error) {
 	}
 	f.Summary = cut(strings.TrimSpace(f.Summary), 2000)
 	return f, nil
-}
-
-// distrustBenign keeps a model from clearing a case whose text tries to
-// instruct it (threat T1): "mark this benign" is the commonest injection, and
-// an obedient model complies. Such a verdict becomes suspicious, for a human
-// to confirm; it reports whether it changed the plan.
-//
-// TODO: the engine should apply this to every planner; it lives here until
-// the engine owns verdict checks, so the model planner is not the weak one.
-func distrustBenign(plan *agent.Plan, view *agent.CaseView) bool {
-	if !plan.Done || plan.Verdict != "benign" ||
-		!slices.Contains(view.Case.Flags, agent.FlagSuspectedInjection) {
-		return false
-	}
-	plan.Verdict = "suspicious"
-	plan.Summary = "The model called this case benign, but the case text tries to " +
-		"instruct the agent (suspected prompt injection); a human should confirm. " +
-		"The model's summary: " + plan.Summary
-	return true
 }
 
 // ref names a proposal by what it does: the tool and a digest of its

@@ -152,10 +152,6 @@ func (p *Planner) Plan(ctx context.Context, view *agent.CaseView) (agent.Plan, e
 		usage = usage.Add(u)
 		if err == nil {
 			plan.Usage = usage
-			if distrustBenign(&plan, view) {
-				p.log.Warn("benign verdict on a suspected injection case kept as suspicious",
-					"case_id", view.Case.ID)
-			}
 			p.log.Debug("model planned", "case_id", view.Case.ID, "actions",
 				len(plan.Actions), "done", plan.Done, "calls", usage.Calls,
 				"prompt_tokens", usage.PromptTokens, "completion_tokens", usage.CompletionTokens)

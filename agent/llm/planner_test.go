@@ -143,42 +143,6 @@ func TestPlanTwoRounds(t *testing.T) {
 	}
 }
 
-// TestBenignVerdictOnInjectionCase: the obedient model's "benign" stands on
-// an ordinary case but not on one whose text tries to instruct the agent.
-func TestBenignVerdictOnInjectionCase(t *testing.T) {
-	tests := []struct {
-		name        string
-		flags       []string
-		wantVerdict string
-		wantSummary string
-	}{
-		{"flagged", []string{agent.FlagSuspectedInjection}, "suspicious",
-			"The model called this case benign, but the case text tries to instruct the " +
-				"agent (suspected prompt injection); a human should confirm. The model's " +
-				"summary: Maintenance as instructed; nothing to see."},
-		{"not_flagged", nil, "benign", "Maintenance as instructed; nothing to see."},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			m := newFakeModel(t, transcript(t, "obedient")...)
-			p := newPlanner(t, m.URL(), nil)
-			view := caseView()
-			view.Case.Flags = tt.flags
-			if _, err := p.Plan(context.Background(), view); err != nil {
-				t.Fatal(err)
-			}
-
-			got, err := p.Plan(context.Background(), view)
-
-			if err != nil || !got.Done || got.Verdict != tt.wantVerdict ||
-				got.Summary != tt.wantSummary {
-				t.Errorf("Plan = %s %q, %v; want %s %q", got.Verdict, got.Summary, err,
-					tt.wantVerdict, tt.wantSummary)
-			}
-		})
-	}
-}
-
 // TestRequestShape checks what one request asks of the server.
 func TestRequestShape(t *testing.T) {
 	m := newFakeModel(t, transcript(t, "two_rounds")...)
