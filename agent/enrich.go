@@ -194,11 +194,7 @@ func applyFindings(c *store.Case, fs []finding.Finding) {
 // tightens the policy and tells the analyst.
 func suspectedInjection(fs []finding.Finding) bool {
 	for _, f := range fs {
-		texts := []string{f.Title, f.Description}
-		if f.Email != nil {
-			texts = append(texts, f.Email.Subject, f.Email.BodyText)
-		}
-		for _, t := range texts {
+		for _, t := range f.UntrustedTexts() {
 			if injection.Suspicious(t) {
 				return true
 			}

@@ -82,14 +82,25 @@ func undo(reversible bool, tool string, targets map[string]string, args map[stri
 	if !reversible || tool == "" {
 		return "cannot be undone: the tool is irreversible"
 	}
-	parts := make([]string, 0, len(targets))
-	for arg := range targets {
-		if v, ok := args[arg]; ok {
-			parts = append(parts, fmt.Sprintf("%s=%v", arg, v))
-		}
+	undoing := undoArgs(targets, args)
+	parts := make([]string, 0, len(undoing))
+	for arg, v := range undoing {
+		parts = append(parts, fmt.Sprintf("%s=%v", arg, v))
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("run %s %s", tool, strings.Join(parts, " "))
+}
+
+// undoArgs are the arguments of a call's undo: those of its arguments that
+// name a target. The approver is shown them and the timer runs them.
+func undoArgs(targets map[string]string, args map[string]any) map[string]any {
+	out := map[string]any{}
+	for arg := range targets {
+		if v, ok := args[arg]; ok {
+			out[arg] = v
+		}
+	}
+	return out
 }
 
 // radius lists what else an action on one target touches: who depends on a

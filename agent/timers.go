@@ -27,15 +27,10 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 	if err := json.Unmarshal(a.Args, &args); err != nil {
 		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
 	}
-	undo := map[string]any{}
-	for arg := range spec.Targets {
-		if v, ok := args[arg]; ok {
-			undo[arg] = v
-		}
-	}
 	t := store.Timer{
-		ActionID: a.ID, CaseID: a.CaseID, Tool: spec.Undo, Args: mustJSON(undo),
-		Due: e.now().UTC().Add(d.UndoAfter),
+		ActionID: a.ID, CaseID: a.CaseID, Tool: spec.Undo,
+		Args: mustJSON(undoArgs(spec.Targets, args)),
+		Due:  e.now().UTC().Add(d.UndoAfter),
 	}
 	if _, err := e.cfg.Store.PutTimer(ctx, &t); err != nil {
 		return fmt.Errorf("arming timer of %s: %w", a.ID, err)

@@ -178,11 +178,7 @@ var sentenceBreak = regexp.MustCompile(`[\r\n]+|[.!?](\s+|$)`)
 func injectedPassages(fs []finding.Finding) []passage {
 	var out []passage
 	for _, f := range fs {
-		texts := []string{f.Title, f.Description}
-		if f.Email != nil {
-			texts = append(texts, f.Email.Subject, f.Email.BodyText)
-		}
-		for _, t := range texts {
+		for _, t := range f.UntrustedTexts() {
 			for _, s := range sentenceBreak.Split(t, -1) {
 				if injection.Suspicious(s) {
 					out = append(out, passage{text: strings.TrimSpace(s), finding: f.ID})

@@ -2,6 +2,7 @@ package answer
 
 import (
 	"encoding/json"
+	"slices"
 	"sort"
 	"strings"
 
@@ -97,7 +98,7 @@ func (r *record) entities(kinds ...finding.Kind) []entity {
 	var out []entity
 	for _, f := range r.findings {
 		for _, o := range f.Observables {
-			if !kindIn(o.Kind, kinds) {
+			if !slices.Contains(kinds, o.Kind) {
 				continue
 			}
 			k := string(o.Kind) + "\x00" + strings.ToLower(o.Value)
@@ -112,15 +113,6 @@ func (r *record) entities(kinds ...finding.Kind) []entity {
 		}
 	}
 	return out
-}
-
-func kindIn(k finding.Kind, kinds []finding.Kind) bool {
-	for _, x := range kinds {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }
 
 func addOnce(list []string, v string) []string {

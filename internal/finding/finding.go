@@ -177,6 +177,18 @@ func digits(s string) bool {
 	return s != ""
 }
 
+// UntrustedTexts returns the free text of f that its source wrote, and so
+// perhaps an attacker: the title, the description and, for an e-mail, its
+// subject, its body and the subject of the report that carried it. Such text
+// is data, never instructions (threat T1).
+func (f *Finding) UntrustedTexts() []string {
+	texts := []string{f.Title, f.Description}
+	if f.Email != nil {
+		texts = append(texts, f.Email.Subject, f.Email.BodyText, f.Email.ReportSubject)
+	}
+	return texts
+}
+
 // Values returns the distinct values of the given kind, in order of appearance.
 func (f *Finding) Values(kind Kind) []string {
 	var out []string
