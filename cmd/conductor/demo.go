@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -15,8 +14,6 @@ import (
 
 	"github.com/conductor-sec/conductor/internal/app"
 	"github.com/conductor-sec/conductor/internal/demo"
-	"github.com/conductor-sec/conductor/internal/finding"
-	"github.com/conductor-sec/conductor/internal/ingest"
 	"github.com/conductor-sec/conductor/internal/report"
 )
 
@@ -53,11 +50,11 @@ func newDemoCmd(g *globals) *cobra.Command {
 }
 
 func runDemo(ctx context.Context, a *app.App, w io.Writer, verbose, asJSON bool) error {
-	events, err := loadDemoTelemetry(ctx, a)
+	events, err := demo.LoadTelemetry(ctx, a)
 	if err != nil {
 		return err
 	}
-	fs, err := demoFindings(a.IngestOptions())
+	fs, err := demo.Findings(a.IngestOptions())
 	if err != nil {
 		return err
 	}
@@ -82,41 +79,6 @@ func runDemo(ctx context.Context, a *app.App, w io.Writer, verbose, asJSON bool)
 		return err
 	}
 	return printAudit(ctx, a, w)
-}
-
-func loadDemoTelemetry(ctx context.Context, a *app.App) (int, error) {
-	samples, err := demo.Telemetry()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, s := range samples {
-		rep, err := a.Telemetry.Load(ctx, s.Name, bytes.NewReader(s.Data), nil)
-		if err != nil {
-			return n, fmt.Errorf("loading demo telemetry %s: %w", s.Name, err)
-		}
-		n += rep.Events
-	}
-	return n, nil
-}
-
-func demoFindings(opts ingest.Options) ([]finding.Finding, error) {
-	samples, err := demo.Alerts()
-	if err != nil {
-		return nil, err
-	}
-	var all []finding.Finding
-	for _, s := range samples {
-		res, err := ingest.Parse(s.Name, s.Data, opts)
-		if err != nil {
-			return nil, fmt.Errorf("demo sample %s: %w", s.Name, err)
-		}
-		if len(res.Errors) > 0 {
-			return nil, fmt.Errorf("demo sample %s: %w", s.Name, res.Errors[0])
-		}
-		all = append(all, res.Findings...)
-	}
-	return all, nil
 }
 
 func printSummary(w io.Writer, docs []report.Doc) {

@@ -1,7 +1,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,8 +9,6 @@ import (
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/demo"
-	"github.com/conductor-sec/conductor/internal/finding"
-	"github.com/conductor-sec/conductor/internal/ingest"
 )
 
 // demoMixFigures times the guard on the policy inputs a real run records: the
@@ -54,26 +51,12 @@ func demoRequests(ctx context.Context, opts Options) ([]guardrails.Request, erro
 	}
 	defer a.Close()
 
-	tel, err := demo.Telemetry()
-	if err != nil {
+	if _, err := demo.LoadTelemetry(ctx, a); err != nil {
 		return nil, err
 	}
-	for _, s := range tel {
-		if _, err := a.Telemetry.Load(ctx, s.Name, bytes.NewReader(s.Data), nil); err != nil {
-			return nil, err
-		}
-	}
-	samples, err := demo.Alerts()
+	fs, err := demo.Findings(a.IngestOptions())
 	if err != nil {
 		return nil, err
-	}
-	var fs []finding.Finding
-	for _, s := range samples {
-		res, err := ingest.Parse(s.Name, s.Data, ingest.Options{})
-		if err != nil {
-			return nil, err
-		}
-		fs = append(fs, res.Findings...)
 	}
 	if _, err := casework.IngestAndInvestigate(ctx, a.Engine, a.Store, fs); err != nil {
 		return nil, err
