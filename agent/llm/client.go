@@ -13,6 +13,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conductor-sec/conductor/agent"
+	"github.com/conductor-sec/conductor/internal/redact"
 )
 
 // complete makes one streaming call and assembles its answer. Usage counts
@@ -136,35 +137,7 @@ func (p *Planner) statusError(code int, msg string) error {
 func (p *Planner) scrub(s string) string {
 	s = cut(s, 4096)
 	if k := p.cfg.APIKey; k != "" {
-		s = redact(s, k, min(6, len(k)))
+		s = redact.Key(s, k, min(6, len(k)))
 	}
 	return cut(s, 300)
-}
-
-// redact replaces every run of at least n bytes of s that also occurs in key.
-func redact(s, key string, n int) string {
-	hide := make([]bool, len(s))
-	for i := range s {
-		for j := range key {
-			l := 0
-			for i+l < len(s) && j+l < len(key) && s[i+l] == key[j+l] {
-				l++
-			}
-			for m := i; l >= n && m < i+l; m++ {
-				hide[m] = true
-			}
-		}
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if !hide[i] {
-			b.WriteByte(s[i])
-			continue
-		}
-		b.WriteString("[redacted]")
-		for i+1 < len(s) && hide[i+1] {
-			i++
-		}
-	}
-	return b.String()
 }

@@ -10,17 +10,28 @@ import (
 	"github.com/conductor-sec/conductor/agent/llm"
 )
 
-// llmPlanner builds the model planner the config describes. The key is read
-// from the environment variable the config names, here and nowhere else, so
-// it never sits in the config file or the [App]'s copy of it.
+// envKey reads an API key from the environment variable that the setting
+// names. Keys are read here, in this package, and nowhere else, so a key
+// never sits in the config file or the [App]'s copy of it. No variable named
+// means no key, as local servers need none.
+func envKey(setting, env string) (string, error) {
+	if env == "" {
+		return "", nil
+	}
+	key := os.Getenv(env)
+	if key == "" {
+		return "", fmt.Errorf("environment variable %s, named by %s, is unset or empty",
+			env, setting)
+	}
+	return key, nil
+}
+
+// llmPlanner builds the model planner the config describes.
 func (a *App) llmPlanner(log *slog.Logger) (agent.Planner, error) {
 	c := a.Config.LLM
-	var key string
-	if c.APIKeyEnv != "" {
-		if key = os.Getenv(c.APIKeyEnv); key == "" {
-			return nil, fmt.Errorf("starting llm planner: environment variable %s, "+
-				"named by llm.api_key_env, is empty", c.APIKeyEnv)
-		}
+	key, err := envKey("llm.api_key_env", c.APIKeyEnv)
+	if err != nil {
+		return nil, fmt.Errorf("starting llm planner: %w", err)
 	}
 	p, err := llm.New(llm.Config{
 		BaseURL: c.BaseURL, Model: c.Model, APIKey: key, Timeout: time.Duration(c.Timeout),

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"time"
 
@@ -64,9 +63,13 @@ func newEmbedder(mc config.Memory, log *slog.Logger) (memory.Embedder, error) {
 		return local.New(local.Config{Dimensions: mc.Dimensions})
 	case "openai":
 		o := mc.OpenAI
+		key, err := envKey("memory.openai.api_key_env", o.APIKeyEnv)
+		if err != nil {
+			return nil, fmt.Errorf("memory embedder: %w", err)
+		}
 		return openai.New(openai.Config{
 			BaseURL: o.BaseURL, Model: o.Model, Dimensions: mc.Dimensions,
-			RequestDimensions: o.RequestDimensions, APIKeyEnv: o.APIKeyEnv,
+			RequestDimensions: o.RequestDimensions, APIKey: key,
 			Timeout: time.Duration(o.Timeout), Logger: log,
 		})
 	}
@@ -81,12 +84,9 @@ func (a *App) newVectorStore(ctx context.Context, mc config.Memory, coll string,
 			DB: a.Store.DB(), Dimensions: dims, Collection: coll, Logger: log,
 		})
 	case "qdrant":
-		var key string
-		if mc.QdrantAPIKeyEnv != "" {
-			if key = os.Getenv(mc.QdrantAPIKeyEnv); key == "" {
-				return nil, fmt.Errorf("qdrant api key: %s is unset or empty",
-					mc.QdrantAPIKeyEnv)
-			}
+		key, err := envKey("memory.qdrant_api_key_env", mc.QdrantAPIKeyEnv)
+		if err != nil {
+			return nil, fmt.Errorf("qdrant api key: %w", err)
 		}
 		return qdrant.New(ctx, qdrant.Config{
 			Addr: mc.QdrantAddr, Collection: coll, Dimensions: dims, APIKey: key,

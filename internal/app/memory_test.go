@@ -37,6 +37,11 @@ func TestOpenMemory(t *testing.T) {
 			"Dimensions is required", false},
 		{"qdrant key variable empty", config.Memory{Backend: "qdrant",
 			QdrantAPIKeyEnv: "CONDUCTOR_TEST_UNSET_QDRANT_KEY"}, "unset or empty", false},
+		{"openai key variable empty", config.Memory{Embedder: "openai", Dimensions: 4,
+			OpenAI: config.MemoryOpenAI{BaseURL: "http://127.0.0.1:1/v1", Model: "m",
+				APIKeyEnv: "CONDUCTOR_TEST_UNSET_EMBED_KEY"}},
+			"CONDUCTOR_TEST_UNSET_EMBED_KEY, named by memory.openai.api_key_env, is unset or empty",
+			false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

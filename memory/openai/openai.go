@@ -15,12 +15,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	goopenai "github.com/sashabaranov/go-openai"
 
+	"github.com/conductor-sec/conductor/internal/redact"
 	"github.com/conductor-sec/conductor/memory"
 )
 
@@ -38,9 +38,10 @@ type Config struct {
 	// can shorten their vectors (OpenAI's text-embedding-3 family). Other
 	// models reject the parameter, so it is off by default.
 	RequestDimensions bool
-	// APIKeyEnv names the environment variable holding the API key; empty
-	// means no key, as local servers need none.
-	APIKeyEnv string
+	// APIKey authenticates requests; empty means none, as local servers need
+	// none. The caller reads it (internal/app reads the variable the config
+	// names), so it never sits in configuration.
+	APIKey string
 	// BatchSize caps the texts sent in one request; zero means 64.
 	BatchSize int
 	// Timeout bounds one request; zero means 30s.
@@ -64,12 +65,7 @@ type Embedder struct {
 
 var _ memory.Embedder = (*Embedder)(nil)
 
-// ErrNoKey is returned by [New] when the named environment variable is unset
-// or empty.
-var ErrNoKey = errors.New("api key environment variable is unset or empty")
-
-// New validates cfg, reads the API key and returns an embedder. It makes no
-// request.
+// New validates cfg and returns an embedder. It makes no request.
 func New(cfg Config) (*Embedder, error) {
 	switch {
 	case cfg.BaseURL == "":
@@ -79,12 +75,7 @@ func New(cfg Config) (*Embedder, error) {
 	case cfg.Dimensions <= 0:
 		return nil, errors.New("openai embedder config: Dimensions is required")
 	}
-	var key string
-	if cfg.APIKeyEnv != "" {
-		if key = os.Getenv(cfg.APIKeyEnv); key == "" {
-			return nil, fmt.Errorf("openai embedder: %s: %w", cfg.APIKeyEnv, ErrNoKey)
-		}
-	}
+	key := cfg.APIKey
 	cfg = withDefaults(cfg)
 
 	oc := goopenai.DefaultConfig(key)
@@ -164,7 +155,7 @@ func (e *Embedder) request(ctx context.Context, inputs []string) ([][]float32, e
 		"elapsed_ms", time.Since(start).Milliseconds(), "ok", err == nil)
 	if err != nil {
 		return nil, fmt.Errorf("embedding %d texts with %s: %w", len(inputs), e.cfg.Model,
-			redact(err, e.key))
+			redactKey(err, e.key))
 	}
 	return e.collect(resp, len(inputs))
 }
@@ -192,7 +183,8 @@ func (e *Embedder) collect(resp goopenai.EmbeddingResponse, n int) ([][]float32,
 }
 
 // redactedError hides the API key in an error's message, in case an endpoint
-// echoes it back, and still unwraps to the original for errors.As.
+// echoes it back, whole or in part, and still unwraps to the original for
+// errors.As.
 type redactedError struct {
 	msg string
 	err error
@@ -201,9 +193,13 @@ type redactedError struct {
 func (r *redactedError) Error() string { return r.msg }
 func (r *redactedError) Unwrap() error { return r.err }
 
-func redact(err error, key string) error {
-	if key == "" || !strings.Contains(err.Error(), key) {
+func redactKey(err error, key string) error {
+	if key == "" {
 		return err
 	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), key, "[redacted]"), err: err}
+	msg := redact.Key(err.Error(), key, min(6, len(key)))
+	if msg == err.Error() {
+		return err
+	}
+	return &redactedError{msg: msg, err: err}
 }
