@@ -19,7 +19,8 @@
 //
 // Backends: memory/local (the default embedder, offline), memory/openai (any
 // OpenAI-compatible embeddings endpoint), memory/embedded (the default store:
-// an HNSW index persisted in the SQLite file) and memory/qdrant. Every store
+// vectors persisted in the SQLite file, searched by an exact scan) and
+// memory/qdrant (an HNSW index on a Qdrant server). Every store
 // passes the conformance suite in memory/memorytest.
 //
 // Memory never owns case state: the case store is the record, and memory can

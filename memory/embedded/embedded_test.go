@@ -5,8 +5,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"math/rand"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -50,15 +53,7 @@ func newStore(t testing.TB, db *sql.DB, cfg embedded.Config) *embedded.Store {
 
 func TestConformance(t *testing.T) {
 	memorytest.Run(t, func(t *testing.T) memory.Store {
-		return newStore(t, openDB(t), embedded.Config{Seed: 1})
-	})
-}
-
-// TestConformanceGraph runs the suite with every search going through the
-// graph, deep enough for the suite's recall bar.
-func TestConformanceGraph(t *testing.T) {
-	memorytest.Run(t, func(t *testing.T) memory.Store {
-		return newStore(t, openDB(t), embedded.Config{Seed: 1, ExactBelow: 1, EfSearch: 256})
+		return newStore(t, openDB(t), embedded.Config{})
 	})
 }
 
@@ -87,48 +82,103 @@ func hitIDs(t *testing.T, s memory.Store, q []float32, k int) []string {
 	return out
 }
 
-// TestReopen: items survive closing the store, the graph is rebuilt from the
-// table, and the table keeps the vector as given, not scaled.
+// TestReopen: items survive closing the store, are loaded from the table,
+// and the table keeps the vector as given, not scaled.
 func TestReopen(t *testing.T) {
 	ctx := context.Background()
 	db := openDB(t)
-	for _, tt := range []struct {
-		name string
-		cfg  embedded.Config
-	}{
-		{"exact", embedded.Config{}},
-		{"graph", embedded.Config{ExactBelow: 1, Seed: 3}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			cfg := tt.cfg
-			cfg.Collection = tt.name
-			s := newStore(t, db, cfg)
-			upsert := []memory.Item{item("a", vec(3), "malicious"),
-				item("b", vec(1, 1), "benign"), item("c", vec(0, 2), "malicious")}
-			if err := s.Upsert(ctx, upsert); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Delete(ctx, []string{"b"}); err != nil {
-				t.Fatal(err)
-			}
-			s.Close()
+	s := newStore(t, db, embedded.Config{})
+	upsert := []memory.Item{item("a", vec(3), "malicious"),
+		item("b", vec(1, 1), "benign"), item("c", vec(0, 2), "malicious")}
+	if err := s.Upsert(ctx, upsert); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, []string{"b"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
 
-			s = newStore(t, db, cfg)
-			defer s.Close()
-			if got := hitIDs(t, s, vec(1), 5); !slices.Equal(got, []string{"a", "c"}) {
-				t.Errorf("after reopening, Search = %v, want [a c]", got)
+	s = newStore(t, db, embedded.Config{})
+	defer s.Close()
+	if got := hitIDs(t, s, vec(1), 5); !slices.Equal(got, []string{"a", "c"}) {
+		t.Errorf("after reopening, Search = %v, want [a c]", got)
+	}
+	var blob []byte
+	err := db.QueryRow(`SELECT vector FROM mem_items WHERE collection = 'default'
+		AND id = 'a'`).Scan(&blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3.0 is 0x40400000 in IEEE 754, stored little-endian.
+	if want := []byte{0, 0, 0x40, 0x40}; !bytes.Equal(blob[:4], want) {
+		t.Errorf("stored vector starts % x, want % x", blob[:4], want)
+	}
+}
+
+// TestParallelScan: a store large enough to split its scan across cores
+// returns the same hits, scores and order as the same store scanning on one
+// core, with and without a filter, after replacing and deleting items.
+func TestParallelScan(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	ctx := context.Background()
+	s := newStore(t, openDB(t), embedded.Config{})
+	defer s.Close()
+
+	const n = 50_000 // three parts of 16,384 or more on four cores
+	rng := rand.New(rand.NewSource(7))
+	items := make([]memory.Item, n)
+	for i := range items {
+		v := make([]float32, memorytest.Dims)
+		for j := range v {
+			v[j] = float32(rng.NormFloat64())
+		}
+		verdict := []string{"malicious", "benign"}[i%2]
+		items[i] = item(fmt.Sprintf("CASE-%05d", i), v, verdict)
+	}
+	if err := s.Upsert(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	// Replacing and deleting moves items between the parts of the scan.
+	moved := item("CASE-00010", items[n-1].Vector, "benign")
+	if err := s.Upsert(ctx, []memory.Item{moved}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, []string{"CASE-00003", "CASE-40000"}); err != nil {
+		t.Fatal(err)
+	}
+
+	search := func(procs int, q []float32, filter memory.Filter) []memory.Hit {
+		runtime.GOMAXPROCS(procs)
+		hits, err := s.Search(ctx, q, 10, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hits
+	}
+	for _, filter := range []memory.Filter{{}, {Verdicts: []string{"benign"}}} {
+		for _, id := range []int{1, 3, 9_001, 40_000, n - 1} {
+			q := items[id].Vector
+			want, got := search(1, q, filter), search(4, q, filter)
+			if len(got) != 10 || len(want) != 10 {
+				t.Fatalf("query %d: %d hits in parallel, %d on one core, want 10",
+					id, len(got), len(want))
 			}
-			var blob []byte
-			err := db.QueryRow(`SELECT vector FROM mem_items WHERE collection = ? AND id = 'a'`,
-				tt.name).Scan(&blob)
-			if err != nil {
-				t.Fatal(err)
+			for i := range want {
+				if got[i].ID != want[i].ID || got[i].Score != want[i].Score {
+					t.Errorf("query %d, filter %+v, hit %d: %s %v in parallel, %s %v on one "+
+						"core", id, filter, i, got[i].ID, got[i].Score, want[i].ID,
+						want[i].Score)
+				}
 			}
-			// 3.0 is 0x40400000 in IEEE 754, stored little-endian.
-			if want := []byte{0, 0, 0x40, 0x40}; !bytes.Equal(blob[:4], want) {
-				t.Errorf("stored vector starts % x, want % x", blob[:4], want)
-			}
-		})
+		}
+	}
+
+	// The last item's vector is stored twice; both are the best match.
+	top := search(4, items[n-1].Vector, memory.Filter{})
+	ids := []string{top[0].ID, top[1].ID}
+	if !slices.Equal(ids, []string{"CASE-00010", "CASE-49999"}) || top[0].Score < 0.9999 {
+		t.Errorf("top two for CASE-49999's vector = %v (score %v), want CASE-00010 and "+
+			"CASE-49999", ids, top[0].Score)
 	}
 }
 

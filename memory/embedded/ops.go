@@ -3,7 +3,9 @@ package embedded
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/conductor-sec/conductor/memory"
 )
@@ -36,7 +38,6 @@ func (s *Store) Upsert(ctx context.Context, items []memory.Item) error {
 	for i, it := range items {
 		s.put(it.ID, units[i], it.Payload)
 	}
-	s.index()
 	return nil
 }
 
@@ -60,7 +61,6 @@ func (s *Store) Delete(ctx context.Context, ids []string) error {
 	for _, id := range ids {
 		s.drop(id)
 	}
-	s.index()
 	return nil
 }
 
@@ -89,11 +89,6 @@ func (s *Store) Search(ctx context.Context, vector []float32, k int,
 	if s.closed {
 		return nil, memory.ErrClosed
 	}
-	if s.graph != nil && len(s.items) >= s.cfg.ExactBelow {
-		if top := s.walk(q, k, filter); len(top) >= k {
-			return hits(top), nil
-		}
-	}
 	return hits(s.scan(q, k, filter)), nil
 }
 
@@ -103,31 +98,44 @@ type scored struct {
 	score float32
 }
 
-// walk asks the graph for candidates and keeps the best k live ones passing
-// filter. It asks for several times k, because the graph's answer is
-// approximate and includes tombstones, and for more under a filter.
-func (s *Store) walk(q []float32, k int, filter memory.Filter) []scored {
-	want := max(8*k, 2*s.cfg.EfSearch)
-	if !filter.IsZero() {
-		want *= 4
+// parallelFrom is the number of live items from which a search splits its
+// scan across cores: below it, starting goroutines costs more than it saves.
+const parallelFrom = 16384
+
+// scan scores every live item passing filter and keeps the best k, in one
+// part per core for a large store. The parts' winners are merged in the same
+// order, so the answer does not depend on the split.
+func (s *Store) scan(q []float32, k int, filter memory.Filter) []scored {
+	parts := min(runtime.GOMAXPROCS(0), len(s.live)/parallelFrom)
+	if parts <= 1 {
+		return scanPart(s.live, q, k, filter)
 	}
+
+	size := (len(s.live) + parts - 1) / parts
+	tops := make([][]scored, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		part := s.live[i*size : min((i+1)*size, len(s.live))]
+		wg.Go(func() { tops[i] = scanPart(part, q, k, filter) })
+	}
+	wg.Wait()
+
 	top := newTopK(k)
-	for _, n := range s.graph.Search(q, min(want, s.graph.Len())) {
-		e, ok := s.byKey[n.Key]
-		if ok && filter.Match(e.payload) {
-			top.offer(e, dot(q, e.unit))
+	for _, t := range tops {
+		for _, c := range t {
+			top.offer(c)
 		}
 	}
 	return top.best
 }
 
-// scan scores every live item passing filter and keeps the best k.
-func (s *Store) scan(q []float32, k int, filter memory.Filter) []scored {
+// scanPart scores the entries passing filter and keeps the best k.
+func scanPart(entries []*entry, q []float32, k int, filter memory.Filter) []scored {
 	top := newTopK(k)
 	zero := filter.IsZero()
-	for _, e := range s.live {
+	for _, e := range entries {
 		if zero || filter.Match(e.payload) {
-			top.offer(e, dot(q, e.unit))
+			top.offer(scored{e, dot(q, e.unit)})
 		}
 	}
 	return top.best
@@ -142,8 +150,7 @@ type topK struct {
 
 func newTopK(k int) *topK { return &topK{k: k, best: make([]scored, 0, k+1)} }
 
-func (t *topK) offer(e *entry, score float32) {
-	c := scored{e, score}
+func (t *topK) offer(c scored) {
 	if len(t.best) == t.k && !better(c, t.best[t.k-1]) {
 		return
 	}
