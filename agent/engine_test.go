@@ -574,58 +574,100 @@ func (t ttlGuard) Decide(ctx context.Context, req guardrails.Request) guardrails
 }
 
 // TestTimeLimitedContainment: reversible containment with a time limit is
-// undone when due unless a human confirmed it.
+// undone when due unless a human confirmed it, with an undo that selects what
+// the action changed (a quarantine by sender and subject is released by both).
 func TestTimeLimitedContainment(t *testing.T) {
-	for _, confirm := range []bool{false, true} {
-		t.Run(fmt.Sprintf("confirm=%v", confirm), func(t *testing.T) {
-			g, err := guardrails.New(context.Background(),
-				guardrails.Config{Timeout: 5 * time.Second})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer g.Close()
-			now := time.Now().UTC()
-			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
-				prop("ws", "edr.isolate_host", `{"host":"WS-0142","reason":"beacon"}`),
-			}}}
-			e := newEnv(t, app.Options{Planner: p, Guard: ttlGuard{g},
-				Now: func() time.Time { return now }})
-			id := e.openCase(t, beacon("WS-0142")...)
-			rep := e.investigate(t, id)
-			if rep.Actions[0].Status != agent.ActionExecuted {
-				t.Fatalf("isolation status = %s, want executed", rep.Actions[0].Status)
-			}
-			if confirm {
-				lee := guardrails.Principal{Name: "analyst:lee", Role: "analyst"}
-				if _, err := e.app.Engine.Confirm(e.ctx, rep.Actions[0].ID, lee,
-					"EDR shows the beacon; keep it"); err != nil {
-					t.Fatalf("Confirm: %v", err)
-				}
-			}
+	const (
+		sender  = "it-support@rnicrosoft-secure.com"
+		subject = "Your password expires today - action required"
+	)
+	tests := []struct {
+		name     string
+		findings []finding.Finding
+		call     agent.Proposal
+		wantUndo string
+		held     func(lab.Snapshot) int
+	}{
+		{
+			name:     "isolation",
+			findings: beacon("WS-0142"),
+			call:     prop("ws", "edr.isolate_host", `{"host":"WS-0142","reason":"beacon"}`),
+			wantUndo: `{"host":"WS-0142"}`,
+			held:     func(s lab.Snapshot) int { return len(s.Isolated) },
+		},
+		{
+			name: "quarantine",
+			findings: append(beacon("WS-0142"), alert("Phish opened on WS-0142", "",
+				field(finding.KindHost, "WS-0142", "src"),
+				field(finding.KindEmail, sender, "sender"))),
+			call: prop("mail", "mail.quarantine",
+				`{"sender":"`+sender+`","subject":"`+subject+`","reason":"phish"}`),
+			wantUndo: `{"sender":"` + sender + `","subject":"` + subject + `"}`,
+			held:     func(s lab.Snapshot) int { return len(s.Quarantined) },
+		},
+	}
+	for _, tt := range tests {
+		for _, confirm := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/confirm=%v", tt.name, confirm), func(t *testing.T) {
+				checkTimeLimit(t, tt.findings, tt.call, tt.wantUndo, tt.held, confirm)
+			})
+		}
+	}
+}
 
-			now = now.Add(30 * time.Minute)
-			early, _ := e.app.Engine.RunTimers(e.ctx)
-			now = now.Add(time.Hour)
-			fired, err := e.app.Engine.RunTimers(e.ctx)
-			if err != nil {
-				t.Fatalf("RunTimers: %v", err)
-			}
+func checkTimeLimit(t *testing.T, fs []finding.Finding, call agent.Proposal, wantUndo string,
+	held func(lab.Snapshot) int, confirm bool) {
+	g, err := guardrails.New(context.Background(), guardrails.Config{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	now := time.Now().UTC()
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{call}}}
+	e := newEnv(t, app.Options{Planner: p, Guard: ttlGuard{g},
+		Now: func() time.Time { return now }})
+	id := e.openCase(t, fs...)
+	rep := e.investigate(t, id)
+	if rep.Actions[0].Status != agent.ActionExecuted {
+		t.Fatalf("%s status = %s, want executed", call.Tool, rep.Actions[0].Status)
+	}
+	snap, _ := e.app.Lab.State(e.ctx)
+	before := held(snap)
+	if before == 0 {
+		t.Fatalf("%s changed nothing in the lab", call.Tool)
+	}
+	if confirm {
+		lee := guardrails.Principal{Name: "analyst:lee", Role: "analyst"}
+		if _, err := e.app.Engine.Confirm(e.ctx, rep.Actions[0].ID, lee,
+			"EDR shows the beacon; keep it"); err != nil {
+			t.Fatalf("Confirm: %v", err)
+		}
+	}
 
-			snap, _ := e.app.Lab.State(e.ctx)
-			wantFired, wantIsolated := 1, 0
-			if confirm {
-				wantFired, wantIsolated = 0, 1
-			}
-			if len(early) != 0 || len(fired) != wantFired {
-				t.Errorf("timers fired early %d, when due %d; want 0 and %d", len(early),
-					len(fired), wantFired)
-			}
-			if len(snap.Isolated) != wantIsolated {
-				acts, _ := e.app.Store.CaseActions(e.ctx, id)
-				t.Errorf("isolated hosts = %+v, want %d; actions %+v", snap.Isolated,
-					wantIsolated, acts)
-			}
-		})
+	now = now.Add(30 * time.Minute)
+	early, _ := e.app.Engine.RunTimers(e.ctx)
+	now = now.Add(time.Hour)
+	fired, err := e.app.Engine.RunTimers(e.ctx)
+	if err != nil {
+		t.Fatalf("RunTimers: %v", err)
+	}
+
+	snap, _ = e.app.Lab.State(e.ctx)
+	wantFired, wantHeld := 1, 0
+	if confirm {
+		wantFired, wantHeld = 0, before
+	}
+	if len(early) != 0 || len(fired) != wantFired {
+		t.Fatalf("timers fired early %d, when due %d; want 0 and %d", len(early),
+			len(fired), wantFired)
+	}
+	if wantFired == 1 && string(fired[0].Args) != wantUndo {
+		t.Errorf("undo args = %s, want %s", fired[0].Args, wantUndo)
+	}
+	if got := held(snap); got != wantHeld {
+		acts, _ := e.app.Store.CaseActions(e.ctx, id)
+		t.Errorf("%s still in force on %d targets, want %d; actions %+v", call.Tool, got,
+			wantHeld, acts)
 	}
 }
 

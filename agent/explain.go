@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/store"
+	"github.com/conductor-sec/conductor/tools"
 )
 
 // ApprovalView is what an approver needs to decide a held action: the call and
@@ -47,7 +50,7 @@ func (e *Engine) Explain(ctx context.Context, approvalID string) (ApprovalView, 
 	var args map[string]any
 	_ = json.Unmarshal(a.Args, &args)
 	if ok {
-		v.Undo = undo(spec.Reversible, spec.Undo, spec.Targets, args)
+		v.Undo = undo(spec, args)
 		for arg, kind := range spec.Targets {
 			for _, val := range stringValues(args[arg]) {
 				v.BlastRadius = append(v.BlastRadius, e.radius(ctx, c.ID, kind, val)...)
@@ -78,24 +81,29 @@ func evidence(c store.Case, a store.Action) []string {
 }
 
 // undo describes the reversal of a call from its tool's contract.
-func undo(reversible bool, tool string, targets map[string]string, args map[string]any) string {
-	if !reversible || tool == "" {
+func undo(spec tools.Spec, args map[string]any) string {
+	if !spec.Reversible || spec.Undo == "" {
 		return "cannot be undone: the tool is irreversible"
 	}
-	undoing := undoArgs(targets, args)
+	undoing := undoArgs(spec, args)
 	parts := make([]string, 0, len(undoing))
 	for arg, v := range undoing {
 		parts = append(parts, fmt.Sprintf("%s=%v", arg, v))
 	}
 	sort.Strings(parts)
-	return fmt.Sprintf("run %s %s", tool, strings.Join(parts, " "))
+	return fmt.Sprintf("run %s %s", spec.Undo, strings.Join(parts, " "))
 }
 
-// undoArgs are the arguments of a call's undo: those of its arguments that
-// name a target. The approver is shown them and the timer runs them.
-func undoArgs(targets map[string]string, args map[string]any) map[string]any {
+// undoArgs are the arguments of a call's undo: those its tool's contract
+// names in UndoArgs, else those that name a target. The approver is shown
+// them and the timer runs them.
+func undoArgs(spec tools.Spec, args map[string]any) map[string]any {
+	names := spec.UndoArgs
+	if len(names) == 0 {
+		names = slices.Collect(maps.Keys(spec.Targets))
+	}
 	out := map[string]any{}
-	for arg := range targets {
+	for _, arg := range names {
 		if v, ok := args[arg]; ok {
 			out[arg] = v
 		}

@@ -29,7 +29,7 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 	}
 	t := store.Timer{
 		ActionID: a.ID, CaseID: a.CaseID, Tool: spec.Undo,
-		Args: mustJSON(undoArgs(spec.Targets, args)),
+		Args: mustJSON(undoArgs(spec, args)),
 		Due:  e.now().UTC().Add(d.UndoAfter),
 	}
 	if _, err := e.cfg.Store.PutTimer(ctx, &t); err != nil {

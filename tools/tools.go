@@ -41,6 +41,11 @@ type Spec struct {
 	Reversible bool            `json:"reversible"`
 	// Undo names the tool that reverses this one, when Reversible.
 	Undo string `json:"undo,omitempty"`
+	// UndoArgs names the arguments of a call that its undo takes, unchanged,
+	// to select what the call changed; empty means the arguments in Targets.
+	// A quarantine by sender and subject is released by both, not by the
+	// sender alone.
+	UndoArgs []string `json:"undo_args,omitempty"`
 	// Targets maps argument names to the entity kind they name ("host", "user",
 	// "ip", "domain", "email", "message"), so the engine can look up facts about
 	// the target (criticality, role) for the policy.

@@ -83,7 +83,8 @@ func (l *Lab) mailTools() []*labTool {
 		return tools.Spec{Name: name, Description: desc,
 			Schema: json.RawMessage(mailActionSchema), Risk: tools.RiskContain,
 			Reversible: true, Undo: undo,
-			Targets: map[string]string{"message_id": "message", "sender": "email"}}
+			Targets:  map[string]string{"message_id": "message", "sender": "email"},
+			UndoArgs: []string{"message_id", "sender", "subject"}}
 	}
 	return []*labTool{
 		{spec: tools.Spec{
