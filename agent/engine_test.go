@@ -536,28 +536,67 @@ func TestTextMentionsDoNotCorrelate(t *testing.T) {
 // TestExplainApproval: the approver sees why the action was held, the
 // evidence, what else it touches and how it is undone.
 func TestExplainApproval(t *testing.T) {
-	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
-		prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
-	}}}
-	e := newEnv(t, app.Options{Planner: p})
-	id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
-	rep := e.investigate(t, id)
+	const sender = "it-support@rnicrosoft-secure.com"
+	tests := []struct {
+		name       string
+		findings   []finding.Finding
+		call       agent.Proposal
+		wantUndo   string
+		wantRadius []string
+		wantConf   string
+	}{
+		{
+			name:     "domain controller",
+			findings: beacon("WS-0142", field(finding.KindHost, "DC-01", "dst")),
+			call:     prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+			wantUndo: "run edr.release_host host=DC-01",
+			wantRadius: []string{"DC-01 is a domain_controller (critical criticality)",
+				"crown jewel"},
+			wantConf: "confidence 0.80",
+		},
+		{
+			// One alert: the case's confidence is below the containment threshold.
+			name: "quarantine",
+			findings: []finding.Finding{alert("Phish reported", "",
+				field(finding.KindEmail, sender, "sender"))},
+			call: prop("mail", "mail.quarantine",
+				`{"sender":"`+sender+`","subject":"Password expiry"}`),
+			wantUndo: "run mail.release sender=" + sender + " subject=Password expiry",
+			wantRadius: []string{"every delivered copy the call selects from " + sender +
+				" leaves its recipients' mailboxes"},
+			wantConf: "confidence 0.60",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{tt.call}}}
+			e := newEnv(t, app.Options{Planner: p})
+			id := e.openCase(t, tt.findings...)
+			rep := e.investigate(t, id)
+			if len(rep.Approvals) != 1 {
+				t.Fatalf("approvals = %+v, want one", rep.Approvals)
+			}
 
-	v, err := e.app.Engine.Explain(e.ctx, rep.Approvals[0].ID)
-	if err != nil {
-		t.Fatalf("Explain: %v", err)
-	}
+			v, err := e.app.Engine.Explain(e.ctx, rep.Approvals[0].ID)
+			if err != nil {
+				t.Fatalf("Explain: %v", err)
+			}
 
-	if v.Undo != "run edr.release_host host=DC-01" {
-		t.Errorf("Undo = %q, want run edr.release_host host=DC-01", v.Undo)
-	}
-	if len(v.BlastRadius) != 1 || !strings.Contains(v.BlastRadius[0],
-		"DC-01 is a domain_controller (critical criticality)") ||
-		!strings.Contains(v.BlastRadius[0], "crown jewel") {
-		t.Errorf("BlastRadius = %q, want the domain controller's role and crown jewel", v.BlastRadius)
-	}
-	if !strings.Contains(v.Evidence[0], "confidence 0.80") {
-		t.Errorf("Evidence[0] = %q, want the case confidence", v.Evidence[0])
+			if v.Undo != tt.wantUndo {
+				t.Errorf("Undo = %q, want %q", v.Undo, tt.wantUndo)
+			}
+			if len(v.BlastRadius) != 1 {
+				t.Fatalf("BlastRadius = %q, want one line", v.BlastRadius)
+			}
+			for _, want := range tt.wantRadius {
+				if !strings.Contains(v.BlastRadius[0], want) {
+					t.Errorf("BlastRadius = %q, want it to say %q", v.BlastRadius, want)
+				}
+			}
+			if !strings.Contains(v.Evidence[0], tt.wantConf) {
+				t.Errorf("Evidence[0] = %q, want %q", v.Evidence[0], tt.wantConf)
+			}
+		})
 	}
 }
 

@@ -168,6 +168,16 @@ func directoryRadius(d Directory, kind, value string) []string {
 		return []string{"traffic between the organisation and " + value + " stops"}
 	case "domain":
 		return []string{"every host and user loses " + value + " and its subdomains"}
+	case "email":
+		s := "every delivered copy the call selects from " + value +
+			" leaves its recipients' mailboxes"
+		if u, ok := d.User(value); ok {
+			s += fmt.Sprintf("; %s is the address of %s (%s), whose own messages are pulled",
+				value, u.Name, u.Role)
+		}
+		return []string{s}
+	case "message":
+		return []string{"the delivered copies of " + value + " leave their mailboxes"}
 	}
 	return nil
 }
