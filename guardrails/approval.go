@@ -89,10 +89,26 @@ func checkApprover(a Approval, approver Principal) error {
 	if err := checkPerson("approver", approver); err != nil {
 		return err
 	}
-	if approver.Name == a.RequestedBy {
-		return fmt.Errorf("approver %s: %w", approver.Name, ErrSelfApproval)
+	if Identity(approver.Name) == Identity(a.RequestedBy) {
+		return fmt.Errorf("approver %s requested %s as %s: %w", approver.Name, a.ID,
+			a.RequestedBy, ErrSelfApproval)
 	}
 	return checkRole("approver", a, approver)
+}
+
+// Identity is the person or program behind an actor: the name after its
+// "analyst:", "mcp:" or "agent:" prefix, trimmed and lower-cased. One API key
+// acts as analyst:lee over REST and as mcp:lee over MCP; both are lee, so lee
+// may not approve what either asked for.
+func Identity(actor string) string {
+	name := actor
+	for _, prefix := range []string{"analyst:", "mcp:", "agent:"} {
+		if rest, ok := strings.CutPrefix(actor, prefix); ok {
+			name = rest
+			break
+		}
+	}
+	return strings.ToLower(strings.TrimSpace(name))
 }
 
 // CheckRejection validates a human's refusal of the held action a. A refusal
@@ -106,10 +122,24 @@ func CheckRejection(a Approval, who Principal) error {
 	return checkRole("rejecter", a, who)
 }
 
+// CheckHuman refuses anyone but a named person with a human role (analyst,
+// lead or admin), such as someone confirming that a time-limited containment
+// should stand.
+func CheckHuman(as string, who Principal) error {
+	if err := checkPerson(as, who); err != nil {
+		return err
+	}
+	if _, ok := roleRank[who.Role]; !ok {
+		return fmt.Errorf("%s %s has role %q, not analyst, lead or admin: %w", as, who.Name,
+			who.Role, ErrApproverRole)
+	}
+	return nil
+}
+
 // checkPerson refuses agents, MCP clients and the anonymous: only a person
 // decides a held action.
 func checkPerson(as string, who Principal) error {
-	if who.Name == "" || strings.HasPrefix(who.Name, "agent:") ||
+	if Identity(who.Name) == "" || strings.HasPrefix(who.Name, "agent:") ||
 		strings.HasPrefix(who.Name, "mcp:") {
 		return fmt.Errorf("%s %q is not a person: %w", as, who.Name, ErrApproverRole)
 	}
