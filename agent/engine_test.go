@@ -708,6 +708,16 @@ func checkTimeLimit(t *testing.T, fs []finding.Finding, call agent.Proposal, wan
 		t.Errorf("%s still in force on %d targets, want %d; actions %+v", call.Tool, got,
 			wantHeld, acts)
 	}
+
+	// The undo is final: no timer redoes the containment later.
+	now = now.Add(24 * time.Hour)
+	if later, err := e.app.Engine.RunTimers(e.ctx); err != nil || len(later) != 0 {
+		t.Errorf("a day later RunTimers = %+v, %v; want nothing due", later, err)
+	}
+	if snap, _ = e.app.Lab.State(e.ctx); held(snap) != wantHeld {
+		t.Errorf("a day later %s is in force on %d targets, want %d", call.Tool, held(snap),
+			wantHeld)
+	}
 }
 
 // TestRejectNeedsTheRole: only a person whose role may decide a hold can

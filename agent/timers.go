@@ -12,6 +12,9 @@ import (
 	"github.com/conductor-sec/conductor/tools"
 )
 
+// timerActor proposes the undo of a time-limited action that nobody confirmed.
+const timerActor = "agent:timer"
+
 // ErrNoTimer is returned when a confirmation names an action without a
 // pending time limit.
 var ErrNoTimer = errors.New("the action has no pending time limit")
@@ -20,7 +23,9 @@ var ErrNoTimer = errors.New("the action has no pending time limit")
 // set: when it is due, the undo runs unless a human confirmed the action.
 func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 	d guardrails.Decision) error {
-	if d.UndoAfter <= 0 || !spec.Reversible || spec.Undo == "" {
+	// An undo the timer ran is final: were it time-limited too, its own undo
+	// would redo the containment, and so on for ever.
+	if d.UndoAfter <= 0 || !spec.Reversible || spec.Undo == "" || a.Actor == timerActor {
 		return nil
 	}
 	var args map[string]any
@@ -36,7 +41,7 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
 	}
 	return e.record(ctx, &store.Step{
-		CaseID: a.CaseID, Actor: "agent:timer", Kind: "timer", Ref: a.Ref, Tool: spec.Undo,
+		CaseID: a.CaseID, Actor: timerActor, Kind: "timer", Ref: a.Ref, Tool: spec.Undo,
 		Args: t.Args, Status: store.TimerPending,
 		Summary: fmt.Sprintf("%s stands until %s; then %s runs unless a human confirms %s",
 			a.Tool, t.Due.Format(time.RFC3339), spec.Undo, a.ID),
@@ -47,6 +52,9 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 // the undo never runs.
 func (e *Engine) Confirm(ctx context.Context, actionID string, who guardrails.Principal,
 	note string) (store.Timer, error) {
+	if err := guardrails.CheckHuman("confirmer", who); err != nil {
+		return store.Timer{}, fmt.Errorf("confirming %s: %w", actionID, err)
+	}
 	t, err := e.cfg.Store.TimerOf(ctx, actionID)
 	if errors.Is(err, store.ErrNotFound) {
 		return t, fmt.Errorf("confirming %s: %w", actionID, ErrNoTimer)
@@ -110,5 +118,5 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) error {
 	}
 	p := Proposal{Ref: "undo/" + t.ActionID, Tool: t.Tool, Args: t.Args,
 		Reason: "time limit of " + t.ActionID + " reached without confirmation"}
-	return e.act(ctx, r, p, "agent:timer")
+	return e.act(ctx, r, p, timerActor)
 }
