@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -14,7 +15,7 @@ import (
 
 func newServeCmd(g *globals) *cobra.Command {
 	var addr, keysPath, newKey, role string
-	var shutdown time.Duration
+	var shutdown, tick time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve [--addr HOST:PORT] [--keys FILE]",
 		Short: "Serve the REST API, the MCP HTTP mount, the analyst console and metrics",
@@ -23,6 +24,8 @@ func newServeCmd(g *globals) *cobra.Command {
 			"each key's name, role and the SHA-256 of its token. Without --keys it listens\n" +
 			"only on a loopback address, with a one-time admin token printed on stderr.\n" +
 			"--new-key NAME --role ROLE makes a token, adds it to --keys and prints it once.\n" +
+			"Every --timer-interval it undoes due, unconfirmed time-limited containment\n" +
+			"and expires lapsed approvals, as `conductor timers run` does.\n" +
 			"SIGTERM or Ctrl-C shuts down gracefully. See docs/api.md.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -34,6 +37,10 @@ func newServeCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+				if tick <= 0 {
+					return usageError("--timer-interval must be positive, such as 30s")
+				}
+				go runTimersEvery(cmd.Context(), a, tick)
 				return serve(cmd, a, addr, keys, shutdown)
 			})(cmd, args)
 		},
@@ -45,7 +52,37 @@ func newServeCmd(g *globals) *cobra.Command {
 	f.StringVar(&role, "role", api.RoleAnalyst, "role of --new-key: analyst, lead, agent, admin")
 	f.DurationVar(&shutdown, "shutdown-timeout", 30*time.Second,
 		"how long a graceful shutdown waits for requests in flight")
+	f.DurationVar(&tick, "timer-interval", 30*time.Second,
+		"how often due time limits are undone and lapsed approvals expired")
 	return cmd
+}
+
+// runTimersEvery undoes due time-limited containment and expires lapsed
+// approvals every interval until ctx ends, so a server keeps the promise that
+// unconfirmed containment is undone when its time is up.
+func runTimersEvery(ctx context.Context, a *app.App, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fired, err := a.Engine.RunTimers(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.Logger.Error("running due time limits", "error", err)
+		}
+		expired, err := a.Engine.ExpireApprovals(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.Logger.Error("expiring approvals", "error", err)
+		}
+		if len(fired) > 0 || expired > 0 {
+			a.Logger.Info("timers run", "time_limits_reached", len(fired),
+				"approvals_expired", expired)
+		}
+
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func serve(cmd *cobra.Command, a *app.App, addr string, keys *api.Keys,

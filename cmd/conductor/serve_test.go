@@ -2,14 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conductor-sec/conductor/api"
+	"github.com/conductor-sec/conductor/internal/app"
+	"github.com/conductor-sec/conductor/internal/config"
+	"github.com/conductor-sec/conductor/internal/store"
 )
 
 var tokenLine = regexp.MustCompile(`Bearer (cnd_[A-Za-z0-9_-]{43})\n`)
@@ -96,4 +101,50 @@ func TestPrintNewKey(t *testing.T) {
 
 func writeFile(path, data string) error {
 	return os.WriteFile(path, []byte(data), 0o600)
+}
+
+// TestServeRunsTimers: a server undoes the demo's time-limited containment
+// once it is due, without anyone running `conductor timers run`.
+func TestServeRunsTimers(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	mustRun(t, "demo", "--db", db)
+
+	later := time.Now().Add(5 * time.Hour)
+	a, err := app.Open(context.Background(), config.Config{DB: db},
+		app.Options{Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		runTimersEvery(ctx, a, 10*time.Millisecond)
+		close(done)
+	}()
+
+	var fired []store.Timer
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		if fired, err = a.Store.ListTimers(ctx, store.TimerFired); err != nil ||
+			len(fired) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-done
+
+	if len(fired) != 2 {
+		t.Fatalf("fired timers = %+v, %v; want the demo's isolation and block undone", fired,
+			err)
+	}
+	snap, err := a.Lab.State(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iso := range snap.Isolated {
+		if iso.Host == "WS-0142" {
+			t.Errorf("WS-0142 is still isolated after its time limit: %+v", snap.Isolated)
+		}
+	}
 }
