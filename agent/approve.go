@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/store"
@@ -36,6 +38,9 @@ func (e *Engine) Approve(ctx context.Context, id string, who guardrails.Principa
 		}
 		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
 	}
+	if err := e.recheck(ctx, &ap, &a, who); err != nil {
+		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
+	}
 	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "approved", who.Name, note, now); err != nil {
 		return ApprovalOutcome{Approval: ap, Action: a},
 			e.refusal(ctx, ap, who, fmt.Errorf("approval %s: %w", ap.ID, err))
@@ -56,6 +61,59 @@ func (e *Engine) Approve(ctx context.Context, id string, who guardrails.Principa
 		return ApprovalOutcome{}, err
 	}
 	return e.resume(ctx, ap, a)
+}
+
+// recheck decides a held action again with the policy and facts in force now,
+// before an approval lets it run: a policy reloaded since the hold may deny
+// it (a kill rule, an allow-list entry) or want a higher role. A deny voids
+// the approval and the action; a higher role leaves it pending for someone
+// who has it. The new decision is logged like any other.
+func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.Action,
+	who guardrails.Principal) error {
+	spec, ok := e.cfg.Tools.Spec(a.Tool)
+	if !ok {
+		return fmt.Errorf("approval %s: no tool named %s: %w", ap.ID, a.Tool, ErrDeniedNow)
+	}
+	c, err := e.cfg.Store.GetCase(ctx, a.CaseID)
+	if err != nil {
+		return fmt.Errorf("loading case %s: %w", a.CaseID, err)
+	}
+	view, err := e.caseView(ctx, a.CaseID)
+	if err != nil {
+		return err
+	}
+	req, err := e.request(ctx, &c, view, a, spec, actorRole(a.Actor))
+	if err != nil {
+		return err
+	}
+	d := e.cfg.Guard.Decide(ctx, req)
+	if err := e.logDecision(ctx, a, req, d); err != nil {
+		return err
+	}
+
+	reasons := strings.Join(d.Reasons, "; ")
+	switch {
+	case policyFailed(d):
+		// The engine failed, not the action: the approval may be tried again.
+		return fmt.Errorf("approval %s: deciding %s again: %s", ap.ID, a.ID, reasons)
+	case d.Outcome == guardrails.Deny:
+		why := fmt.Errorf("approval %s: %w: %s", ap.ID, ErrDeniedNow, reasons)
+		if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
+			e.now().UTC()); err != nil {
+			return errors.Join(why, err)
+		}
+		ap.Status = "void"
+		a.Status, a.Error = ActionDenied, reasons
+		if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
+			return errors.Join(why, fmt.Errorf("updating action %s: %w", a.ID, err))
+		}
+		return why
+	case d.Outcome == guardrails.NeedsApproval &&
+		guardrails.CheckRole(who, d.ApproverRole) != nil:
+		return fmt.Errorf("approval %s: the policy in force now needs a %s (%s): %w", ap.ID,
+			d.ApproverRole, reasons, guardrails.ErrApproverRole)
+	}
+	return nil
 }
 
 // Reject refuses a held action; it never runs, and the case resumes without it.
@@ -162,13 +220,16 @@ func (e *Engine) resume(ctx context.Context, ap guardrails.Approval,
 }
 
 // ExpireApprovals marks every pending approval past its expiry as expired; its
-// action never runs. It returns how many expired.
+// action never runs, and its case resumes without it, as after a rejection.
+// It returns how many expired.
 func (e *Engine) ExpireApprovals(ctx context.Context) (int, error) {
 	pending, err := e.cfg.Store.ListApprovals(ctx, "pending")
 	if err != nil {
 		return 0, fmt.Errorf("listing approvals: %w", err)
 	}
 	now, n := e.now().UTC(), 0
+	var cases []string
+	defer func() { e.resumeExpired(ctx, cases) }()
 	for _, ap := range pending {
 		if now.Before(ap.ExpiresAt) {
 			continue
@@ -179,6 +240,9 @@ func (e *Engine) ExpireApprovals(ctx context.Context) (int, error) {
 		}
 		e.expire(ctx, &ap, &a)
 		n++
+		if !slices.Contains(cases, ap.CaseID) {
+			cases = append(cases, ap.CaseID)
+		}
 		if err := e.record(ctx, &store.Step{
 			CaseID: ap.CaseID, Actor: "system:expiry", Kind: "approval", Ref: a.Ref,
 			Tool: a.Tool, Decision: "expired", Status: ActionExpired,
@@ -189,6 +253,20 @@ func (e *Engine) ExpireApprovals(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// resumeExpired investigates again each open case whose approvals expired,
+// so it settles on what it has instead of waiting for nobody.
+func (e *Engine) resumeExpired(ctx context.Context, caseIDs []string) {
+	for _, id := range caseIDs {
+		c, err := e.cfg.Store.GetCase(ctx, id)
+		if err != nil || c.State == store.StateClosed {
+			continue
+		}
+		if _, err := e.Investigate(ctx, id); err != nil {
+			e.log.Error("resuming case after expired approvals", "case_id", id, "error", err)
+		}
+	}
 }
 
 // Resume finishes work a previous process left: actions marked running (the

@@ -99,6 +99,10 @@ var (
 	ErrCaseClosed = errors.New("case is closed")
 	// ErrNotHeld is returned when an approval's action is no longer waiting.
 	ErrNotHeld = errors.New("action is no longer waiting for approval")
+	// ErrDeniedNow is returned when the policy in force at approval time
+	// denies an action it held when it was proposed (a kill rule, a new
+	// allow-list entry): the approval is void and the action never runs.
+	ErrDeniedNow = errors.New("the policy in force now denies the action")
 )
 
 // New validates cfg and returns an engine.

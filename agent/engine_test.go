@@ -720,6 +720,108 @@ func checkTimeLimit(t *testing.T, fs []finding.Finding, call agent.Proposal, wan
 	}
 }
 
+// laterGuard is the real guard until then is set; from then on it answers
+// then's decision instead, as a policy reloaded after a hold would.
+type laterGuard struct {
+	g    *guardrails.Guard
+	then *guardrails.Decision
+}
+
+func (l laterGuard) Decide(ctx context.Context, req guardrails.Request) guardrails.Decision {
+	d := l.g.Decide(ctx, req)
+	if l.then != nil && l.then.Outcome != "" {
+		d.Outcome, d.Reasons, d.ApproverRole = l.then.Outcome, l.then.Reasons,
+			l.then.ApproverRole
+		d.Permit = guardrails.Permit{}
+	}
+	return d
+}
+
+// TestApprovalRechecksPolicy: an approval lets a held action run only if the
+// policy in force when it is approved does not deny it or want a higher role.
+func TestApprovalRechecksPolicy(t *testing.T) {
+	tests := []struct {
+		name       string
+		then       guardrails.Decision
+		want       error
+		wantStatus string // of the approval afterwards
+		wantAction string
+	}{
+		{"still held", guardrails.Decision{}, nil, "used", agent.ActionExecuted},
+		{"denied now", guardrails.Decision{Outcome: guardrails.Deny,
+			Reasons: []string{"kill rule: no isolation of domain controllers"}},
+			agent.ErrDeniedNow, "void", agent.ActionDenied},
+		{"needs an admin now", guardrails.Decision{Outcome: guardrails.NeedsApproval,
+			Reasons: []string{"change freeze"}, ApproverRole: "admin"},
+			guardrails.ErrApproverRole, "pending", agent.ActionHeld},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := guardrails.New(context.Background(),
+				guardrails.Config{Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer g.Close()
+			then := &guardrails.Decision{}
+			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+				prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+			}}}
+			e := newEnv(t, app.Options{Planner: p, Guard: laterGuard{g, then}})
+			id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
+			ap := e.investigate(t, id).Approvals[0]
+
+			*then = tt.then
+			_, err = e.app.Engine.Approve(e.ctx, ap.ID,
+				guardrails.Principal{Name: "analyst:lee", Role: "lead"}, "go")
+
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Approve error = %v, want %v", err, tt.want)
+			}
+			got, _ := e.app.Store.GetApproval(e.ctx, ap.ID)
+			act, _ := e.app.Store.GetAction(e.ctx, ap.ActionID)
+			if got.Status != tt.wantStatus || act.Status != tt.wantAction {
+				t.Errorf("approval %s, action %s; want %s and %s", got.Status, act.Status,
+					tt.wantStatus, tt.wantAction)
+			}
+			snap, _ := e.app.Lab.State(e.ctx)
+			if isolated := len(snap.Isolated) == 1; isolated != (tt.want == nil) {
+				t.Errorf("isolated = %+v, want the isolation to run only when still held",
+					snap.Isolated)
+			}
+		})
+	}
+}
+
+// TestExpiredApprovalSettlesCase: once its only approval lapses, a case no
+// longer says it waits for one.
+func TestExpiredApprovalSettlesCase(t *testing.T) {
+	now := time.Now().UTC()
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p, Now: func() time.Time { return now }})
+	id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
+	if rep := e.investigate(t, id); rep.Case.State != store.StateWaitingApproval {
+		t.Fatalf("state after the hold = %s, want %s", rep.Case.State,
+			store.StateWaitingApproval)
+	}
+
+	now = now.Add(48 * time.Hour)
+	n, err := e.app.Engine.ExpireApprovals(e.ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("ExpireApprovals = %d, %v; want 1", n, err)
+	}
+
+	c, err := e.app.Store.GetCase(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.State == store.StateWaitingApproval {
+		t.Errorf("case %s still %s with its only approval expired", id, c.State)
+	}
+}
+
 // TestRejectNeedsTheRole: only a person whose role may decide a hold can
 // reject it; a rejected action never runs.
 func TestRejectNeedsTheRole(t *testing.T) {

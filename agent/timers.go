@@ -75,6 +75,18 @@ func (e *Engine) Confirm(ctx context.Context, actionID string, who guardrails.Pr
 	})
 }
 
+// caseView is what the engine knows of a case's findings and entities, for
+// deciding an action outside an investigation run.
+func (e *Engine) caseView(ctx context.Context, caseID string) (*CaseView, error) {
+	fs, err := e.cfg.Store.CaseFindings(ctx, caseID)
+	if err != nil {
+		return nil, fmt.Errorf("loading findings of %s: %w", caseID, err)
+	}
+	v := &CaseView{Findings: fs, Entities: mergeEntities(fs)}
+	e.resolveHosts(v)
+	return v, nil
+}
+
 // RunTimers undoes every time-limited action that is due and unconfirmed.
 // The undo is an action like any other: proposed by agent:timer, decided by
 // the guard and recorded. It returns the timers that fired.
@@ -106,13 +118,10 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) error {
 	if err != nil {
 		return fmt.Errorf("loading case %s: %w", t.CaseID, err)
 	}
-	fs, err := e.cfg.Store.CaseFindings(ctx, t.CaseID)
-	if err != nil {
-		return fmt.Errorf("loading findings of %s: %w", t.CaseID, err)
-	}
 	r := &run{c: c, planner: e.cfg.Planner, repeats: map[string]int{}}
-	r.view = &CaseView{Findings: fs, Entities: mergeEntities(fs)}
-	e.resolveHosts(r.view)
+	if r.view, err = e.caseView(ctx, t.CaseID); err != nil {
+		return err
+	}
 	if err := e.refreshSteps(ctx, r); err != nil {
 		return err
 	}

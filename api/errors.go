@@ -102,6 +102,9 @@ func classifySentinel(err error) *Error {
 	case errors.Is(err, agent.ErrNotHeld):
 		return apiErr(http.StatusConflict, "not_held",
 			"the action is no longer waiting for approval", err)
+	case errors.Is(err, agent.ErrDeniedNow):
+		return apiErr(http.StatusConflict, "denied_now", "the policy in force now denies "+
+			"the action: the approval is void; the case record gives the reasons", err)
 	case errors.Is(err, agent.ErrBadVerdict):
 		return apiErr(http.StatusBadRequest, "bad_verdict",
 			"verdict must be malicious, suspicious, benign or inconclusive", err)

@@ -33,6 +33,7 @@ func TestClassify(t *testing.T) {
 		{"no policy", wrap(guardrails.ErrNoPolicy), 503, "no_policy"},
 		{"case closed", wrap(agent.ErrCaseClosed), 409, "case_closed"},
 		{"not held", wrap(agent.ErrNotHeld), 409, "not_held"},
+		{"denied now", wrap(agent.ErrDeniedNow), 409, "denied_now"},
 		{"bad verdict", wrap(agent.ErrBadVerdict), 400, "bad_verdict"},
 		{"not found", wrap(store.ErrNotFound), 404, "not_found"},
 		{"store not pending", wrap(store.ErrNotPending), 409, "already_used"},
