@@ -223,7 +223,7 @@ func investigate(ctx context.Context, sc *Scenario, inputs []Input,
 
 func openApp(ctx context.Context, sc *Scenario, opts Options, db string) (*app.App, error) {
 	cfg := opts.Config
-	cfg.DB, cfg.WatchPolicies = db, false
+	cfg.DB, cfg.WatchPolicies = db, new(bool)
 	faults := map[string]lab.Fault{}
 	for tool, f := range sc.Faults {
 		faults[tool] = lab.Fault{Transient: f.Transient, AfterEffect: f.AfterEffect,

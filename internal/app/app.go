@@ -132,10 +132,19 @@ func (a *App) openGuard(ctx context.Context, log *slog.Logger, now func() time.T
 	if timeout <= 0 {
 		timeout = 500 * time.Millisecond
 	}
-	g, err := guardrails.New(ctx, guardrails.Config{
-		Dir: a.Config.Policies, Logger: log, Now: now, Watch: a.Config.WatchPolicies,
+	cfg := guardrails.Config{
+		Dir: a.Config.Policies, Logger: log, Now: now, Watch: a.Config.Watch(),
 		Timeout: timeout,
-	})
+	}
+	g, err := guardrails.New(ctx, cfg)
+	if errors.Is(err, guardrails.ErrNoPolicy) {
+		// A lead's broken file must not take the service down: with no valid
+		// policy only read-only tools run, the guard reports itself degraded,
+		// and (watching) the first good policy saved takes over.
+		log.ErrorContext(ctx, "no valid policy: only read-only tools run until one loads",
+			"dir", a.Config.Policies, "error", err)
+		g, err = guardrails.NewReadOnly(ctx, cfg)
+	}
 	if err != nil {
 		return fmt.Errorf("loading policies: %w", err)
 	}

@@ -23,8 +23,10 @@ type Config struct {
 	// Policies is a folder of Rego policies replacing the embedded defaults;
 	// empty means the embedded defaults.
 	Policies string `yaml:"policies"`
-	// WatchPolicies reloads Policies when its files change.
-	WatchPolicies bool `yaml:"watch_policies"`
+	// WatchPolicies reloads Policies when its files change; absent means
+	// true, so a lead's edit (the kill switch, say) takes effect without a
+	// restart. Set it to false to load the folder once.
+	WatchPolicies *bool `yaml:"watch_policies"`
 	// PolicyTimeout bounds one policy decision; a decision that takes longer
 	// is a deny (threat T6). Zero means 500ms: generous on a loaded machine,
 	// and still far beyond what a sound policy needs (tens of microseconds).
@@ -54,6 +56,9 @@ type Config struct {
 	// embedded store, in DB.
 	Memory Memory `yaml:"memory"`
 }
+
+// Watch reports whether the policy folder is reloaded when its files change.
+func (c Config) Watch() bool { return c.WatchPolicies == nil || *c.WatchPolicies }
 
 // Ingest caps input sizes; zero fields take the ingest package defaults.
 type Ingest struct {

@@ -56,3 +56,30 @@ func TestApplyEnvWithoutFile(t *testing.T) {
 		t.Errorf("Load(\"\") = %+v, %v; want the endpoint from the environment", c.LLM, err)
 	}
 }
+
+// TestWatchPolicies: the policy folder is watched unless the file says not to.
+func TestWatchPolicies(t *testing.T) {
+	tests := []struct {
+		name, file string
+		want       bool
+	}{
+		{"absent", "policies: /etc/conductor/policies\n", true},
+		{"true", "watch_policies: true\n", true},
+		{"false", "watch_policies: false\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "conductor.yaml")
+			if err := os.WriteFile(path, []byte(tt.file), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Watch() != tt.want {
+				t.Errorf("Watch() = %v for %q, want %v", c.Watch(), tt.file, tt.want)
+			}
+		})
+	}
+}
