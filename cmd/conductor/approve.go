@@ -49,7 +49,7 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 		Use:   "approvals",
 		Short: "List approval requests (pending by default)",
 		Args:  cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			if _, err := a.Engine.ExpireApprovals(cmd.Context()); err != nil {
 				return err
 			}
@@ -83,7 +83,7 @@ func newApprovalShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show what an approver needs: the call, why it was held, evidence, blast radius, undo",
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
 			v, err := a.Engine.Explain(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -134,7 +134,7 @@ func newApproveCmd(g *globals, approve bool) *cobra.Command {
 		Use:   use,
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
 			decide := a.Engine.Approve
 			if !approve {
 				decide = a.Engine.Reject

@@ -24,7 +24,7 @@ func newAskCmd(g *globals) *cobra.Command {
 			"factors, what failed, and when it started. Answers cite step numbers and\n" +
 			"finding ids; a question it does not recognise gets \"" + answer.NoAnswer + "\"",
 		Args: cobra.MinimumNArgs(2),
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
 			src := answer.Record{Engine: a.Engine, Store: a.Store}
 			ans, err := answer.Ask(cmd.Context(), src, args[0], strings.Join(args[1:], " "))
 			if err != nil {

@@ -17,7 +17,7 @@ func newAuditCmd(g *globals) *cobra.Command {
 		Use:   "verify",
 		Short: "Verify the whole hash chain and name the first broken link",
 		Args:  cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			rep, err := a.Store.VerifyChain(cmd.Context())
 			if err != nil {
 				return err

@@ -22,7 +22,7 @@ func newCasesCmd(g *globals) *cobra.Command {
 		Use:   "cases",
 		Short: "List cases, newest first",
 		Args:  cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			cs, err := a.Store.ListCases(cmd.Context(), store.CaseFilter{State: state, Limit: limit})
 			if err != nil {
 				return err
@@ -58,7 +58,7 @@ func newCaseShowCmd(g *globals) *cobra.Command {
 		Use:   "show ID",
 		Short: "Show a case with its actions, decisions, approvals and timeline",
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
 			doc, err := casework.Doc(cmd.Context(), a.Engine, a.Store, args[0])
 			if err != nil {
 				return err
@@ -82,7 +82,7 @@ func newCaseCloseCmd(g *globals) *cobra.Command {
 				return usageError("--verdict is required: malicious, suspicious, benign " +
 					"or inconclusive")
 			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openRecord(cmd.Context())
 			if err != nil {
 				return err
 			}

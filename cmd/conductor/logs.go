@@ -83,7 +83,7 @@ func newLogsSearchCmd(g *globals) *cobra.Command {
 			if q.Until, err = parseTime("--until", until); err != nil {
 				return err
 			}
-			a, err := g.open(cmd.Context())
+			a, err := g.openRecord(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -172,5 +173,26 @@ func TestBadInputNamesFile(t *testing.T) {
 	_, err := run(t, "--db", db, "investigate", filepath.Join(dir, "missing.json"))
 	if err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("investigate missing.json error = %v, want the file named", err)
+	}
+}
+
+// TestRecordCommandsNeedADatabase: a mistyped --db is an error naming the
+// path, not an empty record reported as an intact chain of zero steps.
+func TestRecordCommandsNeedADatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "typo", "conductor.db")
+	for _, args := range [][]string{
+		{"audit", "verify"}, {"cases"}, {"approvals"}, {"timers"},
+		{"logs", "search", "lsass"}, {"policy", "replay", "--policy", "../../policies"},
+	} {
+		_, err := run(t, append([]string{"--db", db}, args...)...)
+		var ec exitCodeError
+		if !errors.As(err, &ec) || ec.code != 2 || !strings.Contains(err.Error(),
+			"no database at "+db) {
+			t.Errorf("conductor %s on a missing database = %v, want exit 2 naming %s",
+				strings.Join(args, " "), err, db)
+		}
+	}
+	if _, err := os.Stat(filepath.Dir(db)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a record command created %s (%v)", filepath.Dir(db), err)
 	}
 }

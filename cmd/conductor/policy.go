@@ -111,7 +111,11 @@ func newPolicyReplayCmd(g *globals) *cobra.Command {
 			if dir == "" {
 				return usageError("--policy is required: the folder of the candidate policy")
 			}
-			a, err := g.open(cmd.Context())
+			if since < 0 {
+				return usageError("--since %s is negative: give how far back to replay, "+
+					"such as 24h or 168h for a week", since)
+			}
+			a, err := g.openRecord(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -86,6 +88,27 @@ func (g *globals) open(ctx context.Context) (*app.App, error) {
 	return app.Open(ctx, cfg, app.Options{Logger: newLogger(cfg.Log)})
 }
 
+// openRecord opens the application on a database that must already exist:
+// commands that read or decide on the record (audit verify, cases,
+// approvals) would otherwise make an empty one at a mistyped --db and report
+// on nothing, such as an intact chain of zero steps.
+func (g *globals) openRecord(ctx context.Context) (*app.App, error) {
+	cfg, err := g.load()
+	if err != nil {
+		return nil, err
+	}
+	path := cfg.DB
+	if path == "" {
+		path = config.DefaultDB()
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, usageError("no database at %s: pass the --db of an existing record, or "+
+			"make one with `conductor demo --db %s` or `conductor investigate --db %s FILE`",
+			path, path, path)
+	}
+	return app.Open(ctx, cfg, app.Options{Logger: newLogger(cfg.Log)})
+}
+
 // newLogger writes structured logs to stderr; warn and above by default so
 // command output stays readable.
 func newLogger(c config.Log) *slog.Logger {
@@ -118,6 +141,19 @@ func (g *globals) withApp(fn func(cmd *cobra.Command, a *app.App, args []string)
 	*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		a, err := g.open(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		return fn(cmd, a, args)
+	}
+}
+
+// withRecord is withApp for commands on an existing record (see openRecord).
+func (g *globals) withRecord(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(
+	*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		a, err := g.openRecord(cmd.Context())
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 		Use:   "timers",
 		Short: "List time limits on reversible containment (pending by default)",
 		Args:  cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			ts, err := a.Store.ListTimers(cmd.Context(), status)
 			if err != nil {
 				return err
@@ -43,7 +43,7 @@ func newTimersCmd(g *globals) *cobra.Command {
 		Use:   "run",
 		Short: "Undo every due, unconfirmed containment (through the guard) and expire approvals",
 		Args:  cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			fired, err := a.Engine.RunTimers(cmd.Context())
 			if err != nil {
 				return err
@@ -67,7 +67,7 @@ func newConfirmCmd(g *globals) *cobra.Command {
 		Use:   "confirm ACTION-ID",
 		Short: "Keep a time-limited containment in force: its undo will not run",
 		Args:  cobra.ExactArgs(1),
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, args []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
 			t, err := a.Engine.Confirm(cmd.Context(), args[0], who.principal(), note)
 			if err != nil {
 				return err
@@ -90,7 +90,7 @@ func newResumeCmd(g *globals) *cobra.Command {
 			"with their idempotency key, so a tool that already acted does not act twice;\n" +
 			"cases left investigating are investigated again.",
 		Args: cobra.NoArgs,
-		RunE: g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
+		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
 			ids, err := a.Engine.Resume(cmd.Context())
 			if err != nil {
 				return err
