@@ -110,8 +110,14 @@ func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.
 		return why
 	case d.Outcome == guardrails.NeedsApproval &&
 		guardrails.CheckRole(who, d.ApproverRole) != nil:
-		return fmt.Errorf("approval %s: the policy in force now needs a %s (%s): %w", ap.ID,
-			d.ApproverRole, reasons, guardrails.ErrApproverRole)
+		why := fmt.Errorf("approval %s: the policy in force now needs the role %s (%s): %w",
+			ap.ID, d.ApproverRole, reasons, guardrails.ErrApproverRole)
+		if err := e.cfg.Store.RaiseApproverRole(ctx, ap.ID, d.ApproverRole,
+			d.Reasons); err != nil {
+			return errors.Join(why, err)
+		}
+		ap.ApproverRole, ap.Reasons = d.ApproverRole, d.Reasons
+		return why
 	}
 	return nil
 }

@@ -784,6 +784,11 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 				t.Errorf("approval %s, action %s; want %s and %s", got.Status, act.Status,
 					tt.wantStatus, tt.wantAction)
 			}
+			if tt.then.ApproverRole != "" && (got.ApproverRole != tt.then.ApproverRole ||
+				!slices.Equal(got.Reasons, tt.then.Reasons)) {
+				t.Errorf("approval needs %s for %q, want %s for %q", got.ApproverRole,
+					got.Reasons, tt.then.ApproverRole, tt.then.Reasons)
+			}
 			snap, _ := e.app.Lab.State(e.ctx)
 			if isolated := len(snap.Isolated) == 1; isolated != (tt.want == nil) {
 				t.Errorf("isolated = %+v, want the isolation to run only when still held",

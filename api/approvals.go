@@ -116,7 +116,7 @@ func (s *Server) decide(c *gin.Context, approve bool) error {
 func refusal(err error, ap guardrails.Approval, who guardrails.Principal) error {
 	e := classify(err)
 	if e.Code == "wrong_role" && ap.ApproverRole != "" {
-		e.Message = fmt.Sprintf("approval %s needs a %s; %s has role %s", ap.ID,
+		e.Message = fmt.Sprintf("approval %s needs the role %s; %s has role %s", ap.ID,
 			ap.ApproverRole, who.Name, who.Role)
 	}
 	return e

@@ -61,7 +61,7 @@ func TestApprovalRefusals(t *testing.T) {
 	}
 
 	r := e.do("POST", path+"/approve", "kim", nil)
-	if msg := string(r.body); !strings.Contains(msg, "needs a lead") ||
+	if msg := string(r.body); !strings.Contains(msg, "needs the role lead") ||
 		!strings.Contains(msg, "analyst:kim has role analyst") {
 		t.Errorf("wrong-role refusal says %s, want it to name the lead role and kim's", msg)
 	}

@@ -95,7 +95,7 @@ func newApprovalShowCmd(g *globals) *cobra.Command {
 			ap := v.Approval
 			fmt.Fprintf(w, "%s  %s %s on %s (%s)\n", ap.ID, ap.Tool,
 				report.Clean(string(ap.Args)), ap.CaseID, ap.Status)
-			fmt.Fprintf(w, "  requested by %s; a %s may approve until %s\n", ap.RequestedBy,
+			fmt.Fprintf(w, "  requested by %s; the role %s may approve until %s\n", ap.RequestedBy,
 				ap.ApproverRole, ap.ExpiresAt.Format(time.RFC3339))
 			section(w, "held because", ap.Reasons)
 			section(w, "evidence", v.Evidence)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -144,6 +145,28 @@ func (s *Store) DecideApproval(ctx context.Context, id, status, by, note string,
 		return fmt.Errorf("approving %s after it expired: %w", id, ErrExpired)
 	}
 	return err
+}
+
+// RaiseApproverRole makes a pending approval need role, for reasons: the
+// policy in force when someone tried to approve it wants more than the
+// policy that held it. It is [ErrNotPending] once the approval is decided.
+func (s *Store) RaiseApproverRole(ctx context.Context, id, role string,
+	reasons []string) error {
+	rs, err := json.Marshal(reasons)
+	if err != nil {
+		return fmt.Errorf("raising the role of approval %s: %w", id, err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE approvals SET approver_role = ?, reasons = ?
+			WHERE id = ? AND status = ?`, role, string(rs), id, ApprovalPending)
+		if err != nil {
+			return fmt.Errorf("raising the role of approval %s: %w", id, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return fmt.Errorf("raising the role of approval %s: %w", id, ErrNotPending)
+	})
 }
 
 // MarkApprovalUsed moves an approved approval to used, once: an approval is
