@@ -164,6 +164,8 @@ func (s *Server) apiRoutes(v1 *gin.RouterGroup) {
 	v1.GET("/approvals", handle(s.listApprovals))
 	v1.POST("/approvals/:id/approve", handle(s.approve))
 	v1.POST("/approvals/:id/reject", humans, handle(s.reject))
+	v1.GET("/timers", handle(s.listTimers))
+	v1.POST("/actions/:id/confirm", humans, handle(s.confirmAction))
 	v1.GET("/audit/verify", handle(s.verifyAudit))
 	v1.GET("/logs/search", handle(s.searchLogs))
 	v1.GET("/policy/status", handle(s.policyStatus))
