@@ -19,7 +19,7 @@ func newBenchCmd(g *globals) *cobra.Command {
 		Long: "Runs each workload on scratch databases in a temporary folder and prints\n" +
 			"one table: ingest throughput, guard decision latency, playbook investigation\n" +
 			"latency, policy replay time, telemetry load and search, peak memory. Each\n" +
-			"figure names its workload and, where the issue tracker sets one, its target.",
+			"figure names its workload and, where the project sets one, its target.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.load()

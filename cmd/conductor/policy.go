@@ -91,11 +91,25 @@ func newPolicyEvalCmd(g *globals) *cobra.Command {
 			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent("", "  ")
-			return enc.Encode(d)
+			return enc.Encode(evalView{Decision: d, UndoAfter: durationText(d.UndoAfter)})
 		},
 	}
 	cmd.Flags().StringVar(&input, "input", "", "JSON file with one policy input")
 	return cmd
+}
+
+// evalView is a decision as `policy eval` prints it: the time limit reads as
+// a duration ("4h0m0s"), not as the nanoseconds the record keeps.
+type evalView struct {
+	guardrails.Decision
+	UndoAfter string `json:"undo_after,omitempty"`
+}
+
+func durationText(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return d.String()
 }
 
 func newPolicyReplayCmd(g *globals) *cobra.Command {

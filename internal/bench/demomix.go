@@ -36,7 +36,7 @@ func demoMixFigures(ctx context.Context, opts Options) ([]Figure, error) {
 		len(lat), len(reqs))
 	return []Figure{
 		{Name: "guard_decision_demo_mix_p50", Value: micros(p50), Unit: "µs", Workload: work,
-			Target: "<= 50 (issue 3), <= 100 (issue 2)"},
+			Target: "<= 50"},
 		{Name: "guard_decision_demo_mix_p99", Value: micros(p99), Unit: "µs", Workload: work,
 			Target: "<= 500"},
 	}, nil
