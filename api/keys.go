@@ -38,9 +38,9 @@ var humanRoles = []string{RoleAnalyst, RoleLead, RoleAdmin}
 const tokenPrefix = "cnd_"
 
 // reservedAgentNames are actors the engine itself uses ("agent:playbook",
-// "agent:llm"); a key with one of them would be indistinguishable from the
-// planner in the record.
-var reservedAgentNames = []string{"playbook", "llm"}
+// "agent:llm", "agent:timer"); a key with one of them would be
+// indistinguishable from the planner or the undo timer in the record.
+var reservedAgentNames = []string{"playbook", "llm", "timer"}
 
 var keyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 

@@ -38,6 +38,8 @@ func TestParseKeys(t *testing.T) {
 			"  - {name: b, role: admin, sha256: " + digest + "}\n", 0, "same token"},
 		{"agent named like the planner", "keys:\n  - {name: playbook, role: agent, sha256: " +
 			digest + "}\n", 0, "engine's own actor"},
+		{"agent named like the timer", "keys:\n  - {name: timer, role: agent, sha256: " +
+			digest + "}\n", 0, "engine's own actor"},
 		{"not yaml", "keys: [", 0, "invalid API keys"},
 	}
 	for _, tt := range tests {
