@@ -45,6 +45,32 @@ func RunPolicyTests(ctx context.Context, dir string) ([]TestResult, error) {
 	return pf.runTests(ctx)
 }
 
+// Vet applies to the policy folder dir ("" for the embedded defaults) every
+// check the guard makes before it puts a policy in force: it must compile,
+// its data must be complete, it must have tests and pass them, and it must
+// pass the built-in canaries. A nil error means the guard would load it; the
+// error says why it would not. `conductor policy test` reports it, so a lead
+// sees before saving a file what a live reload would refuse.
+func Vet(ctx context.Context, dir string) error {
+	fsys, err := policySource(dir)
+	if err != nil {
+		return err
+	}
+	pf, err := readPolicy(fsys)
+	if err != nil {
+		return err
+	}
+
+	p, err := pf.compile(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := pf.checkTests(ctx); err != nil {
+		return err
+	}
+	return checkCanaries(ctx, p)
+}
+
 // runTests runs the Rego tests with built-in errors raised, as the guard
 // evaluates decisions with strict built-in errors.
 func (pf *policyFiles) runTests(ctx context.Context) ([]TestResult, error) {

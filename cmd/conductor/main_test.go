@@ -196,3 +196,36 @@ func TestRecordCommandsNeedADatabase(t *testing.T) {
 		t.Errorf("a record command created %s (%v)", filepath.Dir(db), err)
 	}
 }
+
+// TestPolicyTestIsTheLoadersGate: a folder whose tests "pass" because it has
+// none is refused by `policy test` as the guard would refuse it.
+func TestPolicyTestIsTheLoadersGate(t *testing.T) {
+	dir := t.TempDir()
+	names, err := filepath.Glob("../../policies/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if strings.HasSuffix(n, "_test.rego") || !strings.HasSuffix(n, ".rego") &&
+			!strings.HasSuffix(n, ".json") {
+			continue
+		}
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(n)), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	out, err := run(t, "policy", "test", dir)
+	var ec exitCodeError
+	if !errors.As(err, &ec) || ec.code != 3 || !strings.Contains(err.Error(),
+		"the guard would refuse this policy: policy has no tests") {
+		t.Errorf("policy test of a folder without tests = %v\n%s; want exit 3 and why", err, out)
+	}
+	if out := mustRun(t, "policy", "test"); !strings.Contains(out, "the guard would load") {
+		t.Errorf("policy test of the defaults says %q, want that the guard would load them", out)
+	}
+}

@@ -24,9 +24,10 @@ func newPolicyCmd(g *globals) *cobra.Command {
 func newPolicyTestCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "test [DIR]",
-		Short: "Run the Rego unit tests of a policy folder (default: the embedded policies)",
-		Args:  cobra.MaximumNArgs(1),
+		Use: "test [DIR]",
+		Short: "Run the Rego unit tests of a policy folder (default: the embedded policies) " +
+			"and every other check the guard makes before loading it",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir := g.policies
 			if len(args) == 1 {
@@ -61,6 +62,14 @@ func newPolicyTestCmd(g *globals) *cobra.Command {
 			}
 			if failed > 0 {
 				return exitCodeError{code: 3, err: fmt.Errorf("%d policy tests failed", failed)}
+			}
+			// The tests passing is not all a live reload checks.
+			if err := guardrails.Vet(cmd.Context(), dir); err != nil {
+				return exitCodeError{code: 3, err: fmt.Errorf("the guard would refuse this "+
+					"policy: %w", err)}
+			}
+			if !asJSON {
+				fmt.Fprintln(w, "the guard would load this policy (data, tests and canaries pass)")
 			}
 			return nil
 		},
