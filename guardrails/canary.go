@@ -56,6 +56,11 @@ var canaries = func() []canary {
 	breakGlass := Target{Arg: "user", Kind: "user", Value: "bg-admin", Known: true,
 		Role: "admin", BreakGlass: true}
 	employee := Target{Arg: "user", Kind: "user", Value: "jdoe", Known: true, Role: "employee"}
+	// All of IPv4, written as NAT64 (64:ff9b::/96): narrow as IPv6, yet every
+	// address there is.
+	everythingAsIPv6 := Target{Arg: "ip", Kind: "ip", Value: "64:ff9b::/96"}
+	allowListed := workstation
+	allowListed.AllowListed = true
 
 	return []canary{
 		{name: "read-only lookup runs", want: Allow,
@@ -64,6 +69,10 @@ var canaries = func() []canary {
 			req: canaryRequest("edr.isolate_host", "containment", dc, nil)},
 		{name: "whole-internet block is denied", want: Deny,
 			req: canaryRequest("firewall.block_ip", "containment", everything, nil)},
+		{name: "all of IPv4 written as IPv6 is denied", want: Deny,
+			req: canaryRequest("firewall.block_ip", "containment", everythingAsIPv6, nil)},
+		{name: "allow-listed target is not contained", not: Allow,
+			req: canaryRequest("edr.isolate_host", "containment", allowListed, nil)},
 		{name: "irreversible destructive by an agent is denied", want: Deny,
 			req: canaryRequest("idp.reset_credentials", "destructive", employee,
 				func(r *Request) { r.Reversible = false })},

@@ -92,6 +92,11 @@ type Target struct {
 	BreakGlass bool   `json:"break_glass,omitempty"`
 	// Internal is set for addresses inside the organisation's ranges or domains.
 	Internal bool `json:"internal,omitempty"`
+	// AllowListed is set for an entity on the organisation's allow-list in the
+	// directory (known-good hosts, domains, addresses, mailboxes, such as
+	// github.com): the policy denies containment and destructive actions on it.
+	// data.json's allow_list is the policy's own and is checked separately.
+	AllowListed bool `json:"allow_listed,omitempty"`
 }
 
 // Recent counts recent actions of the same tool, for blast-radius limits.

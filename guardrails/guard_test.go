@@ -61,6 +61,11 @@ func decideCases() []decideCase {
 		return containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: v})
 	}
 
+	allowListed := containment("dns.block_domain", Target{Arg: "domain", Kind: "domain",
+		Value: "github.com", Known: true, AllowListed: true})
+	allowListedHost := workstation
+	allowListedHost.AllowListed = true
+
 	return []decideCase{
 		{name: "read_only_allowed", req: lookup(), outcome: Allow,
 			reasons: []string{"read-only tool"}},
@@ -89,6 +94,32 @@ func decideCases() []decideCase {
 		{name: "T3_block_broad_network",
 			req: ip("45.0.0.0/16"), outcome: Deny,
 			reasons: []string{`"45.0.0.0/16" is broader than a /24 network`}},
+		{name: "T3_block_ipv4_mapped_broad_network",
+			req: ip("::ffff:32.0.0.0/99"), outcome: Deny,
+			reasons: []string{`"::ffff:32.0.0.0/99" is an IPv4 network written as IPv6 ` +
+				`(IPv4-mapped, ::ffff:0:0/96) and is broader than the IPv4 limit of a /24 ` +
+				`(/120 as IPv6)`}},
+		{name: "T3_block_all_ipv4_as_nat64",
+			req: ip("64:ff9b::/96"), outcome: Deny,
+			reasons: []string{`"64:ff9b::/96" is an IPv4 network written as IPv6 ` +
+				`(NAT64, 64:ff9b::/96) and is broader than the IPv4 limit of a /24 ` +
+				`(/120 as IPv6)`}},
+		{name: "T3_block_private_address_as_nat64",
+			req: ip("64:ff9b::a00:1"), outcome: Deny,
+			reasons: []string{"64:ff9b::a00:1/128 overlaps private (RFC 1918) range " +
+				"10.0.0.0/8, written as NAT64 64:ff9b::10.0.0.0/104"}},
+		{name: "T3_block_private_address_as_ipv4_mapped",
+			req: ip("::ffff:a00:1"), outcome: Deny,
+			reasons: []string{"::ffff:a00:1/128 overlaps private (RFC 1918) range 10.0.0.0/8"}},
+		{name: "block_outside_address_as_ipv4_mapped",
+			req: ip("::ffff:203.0.113.7"), outcome: Allow},
+		{name: "allow_listed_domain_block_denied", req: allowListed, outcome: Deny,
+			reasons: []string{`domain "github.com" is on the organisation's allow-list: ` +
+				`policies do not act on it`}},
+		{name: "allow_listed_host_isolation_denied",
+			req: containment("edr.isolate_host", allowListedHost), outcome: Deny,
+			reasons: []string{`host "ws-042" is on the organisation's allow-list: ` +
+				`policies do not act on it`}},
 		{name: "T5_domain_controller_whatever_the_confidence",
 			req: dcConfident, outcome: NeedsApproval, role: "lead",
 			reasons: []string{
@@ -387,4 +418,46 @@ func TestNewRefusesIncompleteData(t *testing.T) {
 			t.Errorf("New(incomplete data) = %v, want ErrNoPolicy mentioning %q", err, want)
 		}
 	}
+}
+
+// A kill switch set to anything but false - a typo such as "true", 1 or "on"
+// included - is accepted and holds every change; refusing it would keep the
+// last good policy, with the switch off, in force. Only a missing one is
+// refused.
+func TestNewKillSwitchTypoEngages(t *testing.T) {
+	raw, err := fs.ReadFile(policies.FS, "data.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const off = `"kill_switch": false`
+	if !strings.Contains(string(raw), off) {
+		t.Fatalf("data.json lacks %s", off)
+	}
+	for _, v := range []string{`true`, `"true"`, `1`, `"on"`, `null`} {
+		t.Run(v, func(t *testing.T) {
+			data := strings.Replace(string(raw), off, `"kill_switch": `+v, 1)
+			g := newTestGuard(t, Config{Dir: copyPolicies(t, map[string]string{"data.json": data})})
+			for _, req := range []Request{ticket(), containment("edr.isolate_host", workstation)} {
+				d := g.Decide(context.Background(), req)
+				if d.Outcome != NeedsApproval ||
+					!containsString(d.Reasons, "kill switch is on: every change waits for a human") {
+					t.Errorf("kill_switch %s: Decide(%s) = %s %q, want held by the kill switch",
+						v, req.Tool, d.Outcome, d.Reasons)
+				}
+			}
+			if d := g.Decide(context.Background(), lookup()); d.Outcome != Allow {
+				t.Errorf("kill_switch %s: Decide(lookup) = %s, want allow", v, d.Outcome)
+			}
+		})
+	}
+
+	t.Run("missing", func(t *testing.T) {
+		data := strings.Replace(string(raw), off+",", "", 1)
+		_, err := New(context.Background(), Config{Dir: copyPolicies(t,
+			map[string]string{"data.json": data})})
+		want := "policy data lacks conductor.config.kill_switch"
+		if !errors.Is(err, ErrNoPolicy) || !strings.Contains(err.Error(), want) {
+			t.Errorf("New(no kill_switch) = %v, want ErrNoPolicy mentioning %q", err, want)
+		}
+	})
 }

@@ -75,7 +75,7 @@ func requestValue(req Request) (ast.Value, bool) {
 func targetsValue(targets []Target, b *valueBuilder) *ast.Term {
 	terms := make([]*ast.Term, len(targets))
 	for i, t := range targets {
-		items := append(make([][2]*ast.Term, 0, 11),
+		items := append(make([][2]*ast.Term, 0, 12),
 			b.str("arg", t.Arg),
 			b.str("kind", t.Kind),
 			b.str("value", t.Value),
@@ -93,7 +93,7 @@ func targetsValue(targets []Target, b *valueBuilder) *ast.Term {
 			val bool
 		}{
 			{"crown_jewel", t.CrownJewel}, {"vip", t.VIP}, {"break_glass", t.BreakGlass},
-			{"internal", t.Internal},
+			{"internal", t.Internal}, {"allow_listed", t.AllowListed},
 		} {
 			if f.val {
 				items = append(items, boolItem(f.key, true))

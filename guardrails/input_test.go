@@ -33,7 +33,7 @@ func sameValue(a, b ast.Value) bool {
 func TestRequestValueMatchesJSON(t *testing.T) {
 	full := containment("edr.disable_user", Target{Arg: "user", Kind: "user", Value: "ceo",
 		Known: true, Role: "executive", VIP: true, BreakGlass: true, Internal: true,
-		AssetType: "x", Criticality: "high", CrownJewel: true})
+		AllowListed: true, AssetType: "x", Criticality: "high", CrownJewel: true})
 	full.ActorRole = "lead"
 	full.Case.Verdict = "malicious"
 	full.Case.SuspectedInjection = true
@@ -49,6 +49,8 @@ func TestRequestValueMatchesJSON(t *testing.T) {
 		"zero request":      {},
 		"nil args":          {Tool: "x", Args: nil},
 		"empty targets":     {Targets: []Target{}, Provenance: map[string]string{}},
+		"allow-listed only": containment("dns.block_domain", Target{Arg: "domain",
+			Kind: "domain", Value: "github.com", AllowListed: true}),
 	}
 	for _, conf := range []float64{0, 0.7, 1, 1.0 / 3, 1e-7, -2.5e-9, 1e21, 123456789e12} {
 		r := lookup()
@@ -103,7 +105,8 @@ func FuzzRequestValue(f *testing.F) {
 			Args:      map[string]any{kind: value, "n": n, "flag": flag, src: nil},
 			Case:      CaseFacts{ID: tool, Score: n, Confidence: conf, Verdict: src},
 			Targets: []Target{{Arg: kind, Kind: kind, Value: value, Known: flag,
-				AssetType: assetType, VIP: flag, Role: src}},
+				AssetType: assetType, VIP: flag, Role: src, AllowListed: !flag,
+				Internal: n%2 == 0}},
 			Provenance: map[string]string{kind: src},
 			Recent:     Recent{SameToolCase: n, SameToolWindow: -n, WindowSeconds: n / 2},
 			Time:       testNow.Add(time.Duration(n)),

@@ -27,6 +27,9 @@ default actor := ""
 
 actor := input.actor
 
+# Any value but the boolean false engages the switch: a typo ("true", 1, "on",
+# null) stops changes rather than letting them run. (A missing key is a
+# config problem: the guard refuses the data.)
 routine_holds contains "kill switch is on: every change waits for a human" if {
 	config.kill_switch != false
 }

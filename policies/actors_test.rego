@@ -26,6 +26,26 @@ test_kill_switch_holds_every_change if {
 	}
 }
 
+# Anything but the boolean false engages the switch: a typo in data.json
+# stops changes instead of letting them run.
+test_kill_switch_engaged_by_any_value_but_false if {
+	every v in [true, "true", "false", 1, 0, "on", "off", null, [], {}] {
+		every fixture in [isolation, ticket] {
+			d := guard.decision with input as fixture with data.conductor.config.kill_switch as v
+			d.outcome == "needs_approval"
+			d.approver_role == "analyst"
+			"kill switch is on: every change waits for a human" in d.reasons
+		}
+		d := guard.decision with input as lookup with data.conductor.config.kill_switch as v
+		d.outcome == "allow"
+	}
+}
+
+test_kill_switch_false_is_off if {
+	d := guard.decision with input as ticket with data.conductor.config.kill_switch as false
+	d.outcome == "allow"
+}
+
 test_kill_switch_off_lets_writes_run if {
 	outcome(ticket) == "allow"
 }

@@ -136,6 +136,21 @@ change_holds_on.email contains sprintf("address %q is internal", [t.value]) if {
 	t.internal == true
 }
 
+# Any kind.
+
+# The organisation's allow-list (known-good hosts, domains, addresses and
+# mailboxes in the directory; the engine sets allow_listed): policies do not
+# act on what it names, whatever the confidence. (data.json's allow_list is
+# checked by network.rego.)
+change_denies contains msg if {
+	some t in input.targets
+	t.allow_listed == true
+	msg := sprintf(
+		"%s %q is on the organisation's allow-list: policies do not act on it",
+		[object.get(t, "kind", "target"), value_of(t)],
+	)
+}
+
 # Anything else.
 
 change_sensitive_holds contains msg if {

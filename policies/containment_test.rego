@@ -162,3 +162,47 @@ test_missing_targets_never_allowed if {
 		outcome(req) == "needs_approval"
 	}
 }
+
+# The organisation's allow-list (allow_listed, set by the engine from the
+# directory): no containment or destructive action acts on what it names.
+test_allow_listed_targets_denied if {
+	every req, reason in {
+		with_host({"allow_listed": true}): `host "ws-042" is on the organisation's allow-list: policies do not act on it`,
+		with_user({"allow_listed": true}): `user "jdoe" is on the organisation's allow-list: policies do not act on it`,
+		patched(block_ip("203.0.113.7"), {"targets": [{
+			"arg": "ip", "kind": "ip", "value": "203.0.113.7", "known": true, "allow_listed": true,
+		}]}): `ip "203.0.113.7" is on the organisation's allow-list: policies do not act on it`,
+		patched(block_domain("github.com"), {"targets": [{
+			"arg": "domain", "kind": "domain", "value": "github.com", "known": true, "allow_listed": true,
+		}]}): `domain "github.com" is on the organisation's allow-list: policies do not act on it`,
+	} {
+		d := decide(req)
+		d.outcome == "deny"
+		d.reasons == [reason]
+	}
+}
+
+test_allow_listed_destructive_denied if {
+	req := patched(with_user({"allow_listed": true}), {
+		"risk": "destructive", "actor": "analyst:alice", "actor_role": "lead",
+	})
+	d := decide(req)
+	d.outcome == "deny"
+	d.reasons == [`user "jdoe" is on the organisation's allow-list: policies do not act on it`]
+}
+
+# Reads and writes that mention an allow-listed entity run as before, and
+# allow_listed false or absent changes nothing.
+test_allow_listed_reads_and_writes_run if {
+	target := object.union(workstation, {"allow_listed": true})
+	outcome(patched(lookup, {"targets": [target]})) == "allow"
+	outcome(patched(ticket, {"targets": [target]})) == "allow"
+	outcome(with_host({"allow_listed": false})) == "allow"
+}
+
+test_allow_listed_target_without_kind_denied if {
+	req := patched(isolation, {"targets": [{"arg": "host", "value": "ws-042", "allow_listed": true}]})
+	d := decide(req)
+	d.outcome == "deny"
+	`target "ws-042" is on the organisation's allow-list: policies do not act on it` in d.reasons
+}

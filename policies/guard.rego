@@ -51,6 +51,7 @@ config_problems contains sprintf("policy data lacks conductor.config.%s", [key])
 
 config_problems contains sprintf("conductor.config.%s must be %s", [key, want]) if {
 	some key, want in config_types
+	want != "any"
 	type_name(config[key]) != want
 }
 
@@ -67,11 +68,37 @@ config_problems contains sprintf("conductor.config.%s must be an array", [path])
 	not is_array(object.get(config, split(path, "."), null))
 }
 
+# Each ipv4_in_ipv6 entry is [a /96 range whose address ends in "::" or
+# ":0:0", a name], so that ipv4_in (network.rego) can write IPv4 inside it.
+config_problems contains sprintf(
+	"conductor.config.ipv4_in_ipv6[%v] must be [a /96 network ending in :: or :0:0, a name]",
+	[i],
+) if {
+	some i, entry in config.ipv4_in_ipv6
+	not ipv4_in_ipv6_entry(entry)
+}
+
+ipv4_in_ipv6_entry([range, name]) if {
+	is_string(range)
+	is_string(name)
+	contains(range, ":")
+	endswith(range, "/96")
+	net.cidr_is_valid(range)
+	whole := ipv4_in(range, "0.0.0.0/0")
+	net.cidr_is_valid(whole)
+	net.cidr_contains(range, whole)
+	net.cidr_contains(whole, range)
+}
+
+# kill_switch may hold anything: every value but false engages it (actors.rego),
+# so "true", 1 or "on" stop changes rather than the whole policy being refused
+# and the last good one, with the switch off, staying in force.
 config_types := {
-	"kill_switch": "boolean",
+	"kill_switch": "any",
 	"containment_min_confidence": "number",
 	"blast_radius": "object",
 	"block_min_prefix": "object",
+	"ipv4_in_ipv6": "array",
 	"protected_networks": "array",
 	"allow_list": "object",
 	"internal_domain_suffixes": "array",

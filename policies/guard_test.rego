@@ -156,7 +156,48 @@ test_missing_config_is_a_problem if {
 	problems := guard.config_problems with data.conductor.config as {"kill_switch": false}
 	"policy data lacks conductor.config.protected_networks" in problems
 	"conductor.config.blast_radius.per_case must be a number" in problems
-	count(problems) == 17
+	"policy data lacks conductor.config.ipv4_in_ipv6" in problems
+	count(problems) == 18
+}
+
+# Any value of kill_switch is valid (every one but false engages it, see
+# actors_test.rego); only a missing one is a problem.
+test_kill_switch_of_any_type_is_no_problem if {
+	every v in [true, false, "true", "false", 1, 0, "on", null, [], {}] {
+		count(guard.config_problems) == 0 with data.conductor.config.kill_switch as v
+	}
+}
+
+test_missing_kill_switch_is_a_problem if {
+	problems := guard.config_problems
+		with data.conductor.config as object.remove(data.conductor.config, ["kill_switch"])
+	problems == {"policy data lacks conductor.config.kill_switch"}
+}
+
+test_bad_ipv4_in_ipv6_is_a_problem if {
+	every list in [
+		[["64:ff9b::/64", "NAT64"]],
+		[["64:ff9b::1:0/96", "NAT64"]],
+		[["::ffff:0.0.0.0/96", "IPv4-mapped"]],
+		[["10.0.0.0/8", "IPv4"]],
+		[["not-a-network/96", "x"]],
+		[["64:ff9b::/96"]],
+		[["64:ff9b::/96", 7]],
+		["64:ff9b::/96"],
+	] {
+		problems := guard.config_problems with data.conductor.config.ipv4_in_ipv6 as list
+		problems == {"conductor.config.ipv4_in_ipv6[0] must be [a /96 network ending in :: or :0:0, a name]"}
+	}
+	mistyped := guard.config_problems with data.conductor.config.ipv4_in_ipv6 as "::ffff:0:0/96"
+	mistyped == {"conductor.config.ipv4_in_ipv6 must be array"}
+}
+
+test_ipv4_in_ipv6_forms_accepted if {
+	list := [
+		["::ffff:0:0/96", "IPv4-mapped"], ["64:ff9b::/96", "NAT64"],
+		["0:0:0:0:0:ffff:0:0/96", "IPv4-mapped, long form"], ["2001:db8:64::/96", "NAT64 (ours)"],
+	]
+	count(guard.config_problems) == 0 with data.conductor.config.ipv4_in_ipv6 as list
 }
 
 test_mistyped_config_is_a_problem if {

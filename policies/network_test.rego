@@ -123,3 +123,111 @@ test_free_text_argument_may_hold_stars if {
 	req := patched(isolation, {"args": {"note": "**urgent**"}})
 	outcome(req) == "allow"
 }
+
+# IPv4 written as IPv6: IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96)
+# networks are judged by the IPv4 limit, counted from bit 96 (a /24 is a /120).
+test_ipv4_written_as_ipv6_broad_networks_denied if {
+	every v, name in {
+		"::ffff:32.0.0.0/99": "IPv4-mapped, ::ffff:0:0/96",
+		"::ffff:2000:0/99": "IPv4-mapped, ::ffff:0:0/96",
+		"::ffff:0:0/96": "IPv4-mapped, ::ffff:0:0/96",
+		"::ffff:10.0.0.0/104": "IPv4-mapped, ::ffff:0:0/96",
+		"::ffff:203.0.113.0/119": "IPv4-mapped, ::ffff:0:0/96",
+		"64:ff9b::/96": "NAT64, 64:ff9b::/96",
+		"64:ff9b::a00:0/104": "NAT64, 64:ff9b::/96",
+		"64:ff9b::203.0.113.0/119": "NAT64, 64:ff9b::/96",
+	} {
+		d := decide(block_ip(v))
+		d.outcome == "deny"
+		d.reasons == [sprintf(
+			"%q is an IPv4 network written as IPv6 (%s) and is broader than the IPv4 limit of a /24 (/120 as IPv6)",
+			[v, name],
+		)]
+	}
+}
+
+# A network around a whole IPv4-in-IPv6 range, narrow enough as IPv6, holds
+# all of IPv4. (The built-ins alone say ::fffe:0:0/95 holds no IPv4-mapped
+# address.)
+test_networks_around_ipv4_in_ipv6_denied if {
+	every v, name in {
+		"::fffe:0:0/95": "IPv4-mapped, ::ffff:0:0/96",
+		"::ffff:0:0/95": "IPv4-mapped, ::ffff:0:0/96",
+		"64:ff9b::/64": "NAT64, 64:ff9b::/96",
+		"64:ff9b::/48": "NAT64, 64:ff9b::/96",
+	} {
+		d := decide(block_ip(v))
+		d.outcome == "deny"
+		d.reasons == [sprintf(
+			"%q holds IPv4 networks written as IPv6 (%s) and is broader than the IPv4 limit of a /24 (/120 as IPv6)",
+			[v, name],
+		)]
+	}
+	d := decide(block_ip("::/1"))
+	d.outcome == "deny"
+	d.reasons == [`"::/1" holds IPv4 networks written as IPv6 (IPv4-mapped, ::ffff:0:0/96; NAT64, 64:ff9b::/96) and is broader than the IPv4 limit of a /24 (/120 as IPv6)`]
+}
+
+test_ipv4_in_ipv6_limit_from_data if {
+	d := decide(block_ip("64:ff9b::cb00:7100/120"))
+		with data.conductor.config.block_min_prefix as {"ipv4": 28, "ipv6": 48}
+	d.reasons == [`"64:ff9b::cb00:7100/120" is an IPv4 network written as IPv6 (NAT64, 64:ff9b::/96) and is broader than the IPv4 limit of a /28 (/124 as IPv6)`]
+	outcome(block_ip("64:ff9b::cb00:7100/124"))
+		with data.conductor.config.block_min_prefix as {"ipv4": 28, "ipv6": 48} == "allow"
+}
+
+# The built-ins read an IPv4-mapped address as the IPv4 one, so the usual
+# overlap rules deny these; NAT64 ones are checked through their IPv4 part.
+test_ipv4_in_ipv6_protected_denied if {
+	every v, reason in {
+		"::ffff:10.0.0.1": "::ffff:10.0.0.1/128 overlaps private (RFC 1918) range 10.0.0.0/8",
+		"::ffff:a00:1": "::ffff:a00:1/128 overlaps private (RFC 1918) range 10.0.0.0/8",
+		"::ffff:10.1.2.0/120": "::ffff:10.1.2.0/120 overlaps private (RFC 1918) range 10.0.0.0/8",
+		"::ffff:127.0.0.1": "::ffff:127.0.0.1/128 overlaps loopback range 127.0.0.0/8",
+		"64:ff9b::a00:1": "64:ff9b::a00:1/128 overlaps private (RFC 1918) range 10.0.0.0/8, written as NAT64 64:ff9b::10.0.0.0/104",
+		"64:ff9b::10.0.0.1": "64:ff9b::10.0.0.1/128 overlaps private (RFC 1918) range 10.0.0.0/8, written as NAT64 64:ff9b::10.0.0.0/104",
+		"64:ff9b:0:0:0:0:c0a8:101": "64:ff9b:0:0:0:0:c0a8:101/128 overlaps private (RFC 1918) range 192.168.0.0/16, written as NAT64 64:ff9b::192.168.0.0/112",
+		"64:ff9b::10.1.2.0/120": "64:ff9b::10.1.2.0/120 overlaps private (RFC 1918) range 10.0.0.0/8, written as NAT64 64:ff9b::10.0.0.0/104",
+		"64:ff9b::c000:0/120": "64:ff9b::c000:0/120 overlaps IETF protocol assignments range 192.0.0.0/24, written as NAT64 64:ff9b::192.0.0.0/120",
+		"64:ff9b::a9fe:101": "64:ff9b::a9fe:101/128 overlaps link-local range 169.254.0.0/16, written as NAT64 64:ff9b::169.254.0.0/112",
+	} {
+		d := decide(block_ip(v))
+		d.outcome == "deny"
+		d.reasons == [reason]
+	}
+}
+
+test_ipv4_in_ipv6_allow_listed_denied if {
+	every v, reason in {
+		"::ffff:8.8.8.8": "::ffff:8.8.8.8/128 overlaps allow-listed 8.8.8.8/32",
+		"::ffff:1.1.1.0/120": "::ffff:1.1.1.0/120 overlaps allow-listed 1.1.1.1/32",
+		"64:ff9b::808:808": "64:ff9b::808:808/128 overlaps allow-listed 8.8.8.8/32, written as NAT64 64:ff9b::8.8.8.8/128",
+		"64:ff9b::1.1.1.0/120": "64:ff9b::1.1.1.0/120 overlaps allow-listed 1.1.1.1/32, written as NAT64 64:ff9b::1.1.1.1/128",
+	} {
+		d := decide(block_ip(v))
+		d.outcome == "deny"
+		d.reasons == [reason]
+	}
+}
+
+# An outside IPv4 address or /24 written as IPv6 is blocked as it was, and
+# ordinary IPv6 keeps the IPv6 limit.
+test_outside_ipv4_in_ipv6_allowed if {
+	every v in [
+		"::ffff:203.0.113.7", "::ffff:cb00:7107", "::ffff:203.0.113.0/120",
+		"64:ff9b::203.0.113.7", "64:ff9b::cb00:7107", "64:ff9b::cb00:7100/120",
+		"64:ff9b:0:1::/64", "2001:db8:1::/48",
+	] {
+		outcome(block_ip(v)) == "allow"
+	}
+}
+
+# The list comes from data: without the NAT64 entry, its addresses are
+# ordinary IPv6.
+test_ipv4_in_ipv6_from_data if {
+	outcome(block_ip("64:ff9b::a00:1"))
+		with data.conductor.config.ipv4_in_ipv6 as [["::ffff:0:0/96", "IPv4-mapped"]] == "allow"
+	d := decide(block_ip("2001:db8:64::10.0.0.1"))
+		with data.conductor.config.ipv4_in_ipv6 as [["2001:db8:64::/96", "NAT64 (ours)"]]
+	d.reasons == ["2001:db8:64::10.0.0.1/128 overlaps private (RFC 1918) range 10.0.0.0/8, written as NAT64 (ours) 2001:db8:64::10.0.0.0/104"]
+}
