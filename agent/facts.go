@@ -106,9 +106,22 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 	case "domain":
 		t.Known = true
 		t.Internal = d != nil && d.IsInternalDomain(value)
+	case "recipient":
+		// A person, a group or an address: internal when the directory knows
+		// the person, the address is in one of the organisation's domains, or
+		// it is a bare group name, which only the organisation's systems resolve.
+		t.Known = true
+		if d != nil {
+			_, person := d.User(value)
+			at := strings.LastIndex(value, "@")
+			t.Internal = person || at >= 0 && d.IsInternalDomain(value[at+1:]) ||
+				at < 0 && !strings.ContainsAny(value, ".:/")
+		}
 	default:
 		t.Known = true
 	}
+	// What the organisation lists as known-good, the policy never acts on.
+	t.AllowListed = d != nil && d.AllowListed(kind, value)
 	return t
 }
 
