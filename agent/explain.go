@@ -178,6 +178,11 @@ func directoryRadius(d Directory, kind, value string) []string {
 		return []string{s}
 	case "message":
 		return []string{"the delivered copies of " + value + " leave their mailboxes"}
+	case "recipient":
+		if u, ok := d.User(value); ok {
+			return []string{fmt.Sprintf("%s (%s) receives the message", u.Name, u.Role)}
+		}
+		return []string{value + " receives the message, with whatever case data it holds"}
 	}
 	return nil
 }

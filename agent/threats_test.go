@@ -171,6 +171,16 @@ func TestRecipientOfCaseData(t *testing.T) {
 				t.Errorf("notify %s = %s, want %s (actions %+v)", tt.args, got, tt.want,
 					rep.Actions)
 			}
+			if tt.want != agent.ActionHeld {
+				return
+			}
+			v, err := e.app.Engine.Explain(e.ctx, rep.Approvals[0].ID)
+			if err != nil || len(v.BlastRadius) != 1 ||
+				!strings.HasSuffix(v.BlastRadius[0], "receives the message, with whatever "+
+					"case data it holds") {
+				t.Errorf("blast radius = %q, %v; want who receives the message", v.BlastRadius,
+					err)
+			}
 		})
 	}
 }

@@ -33,3 +33,13 @@ change_routine_holds contains sprintf("argument %s has no recorded provenance", 
 	name := t.arg
 	not input.provenance[name]
 }
+
+# A write that sends case data (a notification) to a recipient outside the
+# organisation waits for a human, wherever the name came from: the phish's own
+# sender is a case entity, and the last address case data should reach unseen.
+routine_holds contains sprintf("recipient %q is outside the organisation", [t.value]) if {
+	input.risk == "write"
+	some t in input.targets
+	t.kind == "recipient"
+	not t.internal == true
+}

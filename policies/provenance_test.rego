@@ -57,3 +57,26 @@ test_injected_firewall_change_held if {
 	"argument rule_id comes from untrusted_text" in d.reasons
 	"case is flagged as a suspected prompt injection" in d.reasons
 }
+
+notify_to(recipient, internal) := patched(ticket, {
+	"tool": "notify",
+	"args": {"channel": "email", "to": recipient, "message": "case summary"},
+	"targets": [{
+		"arg": "to", "kind": "recipient", "value": recipient, "known": true,
+		"internal": internal,
+	}],
+	"provenance": {"to": "case_entity", "message": "planner"},
+})
+
+# T1/T2: the phish's own sender is a case entity, yet case data sent there
+# leaves the organisation: a human decides.
+test_outside_recipient_held if {
+	d := decide(notify_to("exfil@evil.example", false))
+	d.outcome == "needs_approval"
+	d.approver_role == "analyst"
+	d.reasons == [`recipient "exfil@evil.example" is outside the organisation`]
+}
+
+test_inside_recipient_allowed if {
+	outcome(notify_to("soc-leads", true)) == "allow"
+}

@@ -87,9 +87,17 @@ func (l *Lab) ticketTools() []*labTool {
 			ticketCreateSchema), write: l.createTicket},
 		{spec: spec("ticket.update", "Change a ticket's status or add a comment.",
 			ticketUpdateSchema), write: l.updateTicket},
-		{spec: spec("notify", "Send a message to people through a channel.", notifySchema),
-			write: l.notify},
+		{spec: notifySpec(spec("notify", "Send a message to people through a channel.",
+			notifySchema)), write: l.notify},
 	}
+}
+
+// notifySpec names the recipient as a target, so the policy sees who would
+// receive case data and where that name came from: a recipient the planner
+// made up or read in an e-mail is how case data leaves the organisation.
+func notifySpec(s tools.Spec) tools.Spec {
+	s.Targets = map[string]string{"to": "recipient"}
+	return s
 }
 
 func ticketID(n int64) string { return fmt.Sprintf("TKT-%04d", n) }
