@@ -124,6 +124,23 @@ test_free_text_argument_may_hold_stars if {
 	outcome(req) == "allow"
 }
 
+# A mail subject is matched exactly, and phishing subjects are full of stars
+# and words like "All": quarantining "*** URGENT ***" is not a wildcard.
+test_quarantine_subject_may_hold_stars if {
+	every subject in ["*** URGENT: verify your account ***", "All", "any"] {
+		req := patched(isolation, {
+			"tool": "mail.quarantine",
+			"args": {"sender": "it-support@rnicrosoft-secure.com", "subject": subject},
+			"targets": [{
+				"arg": "sender", "kind": "email", "known": true,
+				"value": "it-support@rnicrosoft-secure.com",
+			}],
+			"provenance": {"sender": "case_entity"},
+		})
+		outcome(req) == "allow"
+	}
+}
+
 # IPv4 written as IPv6: IPv4-mapped (::ffff:0:0/96) and NAT64 (64:ff9b::/96)
 # networks are judged by the IPv4 limit, counted from bit 96 (a /24 is a /120).
 test_ipv4_written_as_ipv6_broad_networks_denied if {
