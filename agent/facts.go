@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strings"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/finding"
 	"github.com/conductor-sec/conductor/internal/store"
@@ -106,6 +108,7 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 	case "domain":
 		t.Known = true
 		t.Internal = d != nil && d.IsInternalDomain(value)
+		t.PublicSuffix = isPublicSuffix(value)
 	case "recipient":
 		// A person, a group or an address: internal when the directory knows
 		// the person, the address is in one of the organisation's domains, or
@@ -123,6 +126,18 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 	// What the organisation lists as known-good, the policy never acts on.
 	t.AllowListed = d != nil && d.AllowListed(kind, value)
 	return t
+}
+
+// isPublicSuffix reports whether domain is itself a public suffix, ICANN's
+// (co.uk) or a private one (github.io), in the Public Suffix List that
+// golang.org/x/net carries.
+func isPublicSuffix(domain string) bool {
+	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
+	if d == "" || !strings.Contains(d, ".") {
+		return false // a single label is refused by the policy for another reason
+	}
+	suffix, _ := publicsuffix.PublicSuffix(d)
+	return suffix == d
 }
 
 // internalIP reports private, loopback, link-local and unspecified addresses,

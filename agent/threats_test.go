@@ -209,3 +209,32 @@ func TestAllowListedTargetsUntouched(t *testing.T) {
 		}
 	}
 }
+
+// TestBroadDomainBlocksDenied is threat T3: a block of a public suffix cuts
+// off everything registered under it, and an address given as a domain would
+// dodge the rules on addresses.
+func TestBroadDomainBlocksDenied(t *testing.T) {
+	tests := []struct{ domain, want string }{
+		{"co.uk", `"co.uk" is a public suffix`},
+		{"github.io", `"github.io" is a public suffix`},
+		{"10.0.0.1", `"10.0.0.1" is an IP address, not a domain name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.domain, func(t *testing.T) {
+			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+				prop("b", "firewall.block_domain", `{"domain":"`+tt.domain+`"}`),
+			}}}
+			e := newEnv(t, app.Options{Planner: p})
+			id := e.openCase(t, beacon("WS-0142",
+				field(finding.KindDomain, tt.domain, "query"))...)
+
+			rep := e.investigate(t, id)
+
+			if a := rep.Actions[0]; a.Status != agent.ActionDenied ||
+				!strings.Contains(a.Error, tt.want) {
+				t.Errorf("block %s = %s (%s), want denied: %s", tt.domain, a.Status, a.Error,
+					tt.want)
+			}
+		})
+	}
+}

@@ -97,6 +97,9 @@ type Target struct {
 	// github.com): the policy denies containment and destructive actions on it.
 	// data.json's allow_list is the policy's own and is checked separately.
 	AllowListed bool `json:"allow_listed,omitempty"`
+	// PublicSuffix is set for a domain that is itself a public suffix (co.uk,
+	// github.io): blocking it blocks every domain registered under it.
+	PublicSuffix bool `json:"public_suffix,omitempty"`
 }
 
 // Recent counts recent actions of the same tool, for blast-radius limits.

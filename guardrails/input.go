@@ -94,6 +94,7 @@ func targetsValue(targets []Target, b *valueBuilder) *ast.Term {
 		}{
 			{"crown_jewel", t.CrownJewel}, {"vip", t.VIP}, {"break_glass", t.BreakGlass},
 			{"internal", t.Internal}, {"allow_listed", t.AllowListed},
+			{"public_suffix", t.PublicSuffix},
 		} {
 			if f.val {
 				items = append(items, boolItem(f.key, true))

@@ -33,7 +33,8 @@ func sameValue(a, b ast.Value) bool {
 func TestRequestValueMatchesJSON(t *testing.T) {
 	full := containment("edr.disable_user", Target{Arg: "user", Kind: "user", Value: "ceo",
 		Known: true, Role: "executive", VIP: true, BreakGlass: true, Internal: true,
-		AllowListed: true, AssetType: "x", Criticality: "high", CrownJewel: true})
+		AllowListed: true, PublicSuffix: true, AssetType: "x", Criticality: "high",
+		CrownJewel: true})
 	full.ActorRole = "lead"
 	full.Case.Verdict = "malicious"
 	full.Case.SuspectedInjection = true
@@ -106,7 +107,7 @@ func FuzzRequestValue(f *testing.F) {
 			Case:      CaseFacts{ID: tool, Score: n, Confidence: conf, Verdict: src},
 			Targets: []Target{{Arg: kind, Kind: kind, Value: value, Known: flag,
 				AssetType: assetType, VIP: flag, Role: src, AllowListed: !flag,
-				Internal: n%2 == 0}},
+				Internal: n%2 == 0, PublicSuffix: n%3 == 0}},
 			Provenance: map[string]string{kind: src},
 			Recent:     Recent{SameToolCase: n, SameToolWindow: -n, WindowSeconds: n / 2},
 			Time:       testNow.Add(time.Duration(n)),

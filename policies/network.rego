@@ -227,6 +227,23 @@ target_denies.domain contains sprintf("%q is not a domain name of two labels or 
 	not regex.match(wildcard_pattern, d)
 }
 
+# An address is not a domain name: "10.0.0.1" as a domain would slip past
+# every rule on addresses.
+target_denies.domain contains sprintf("%q is an IP address, not a domain name", [d]) if {
+	some t in input.targets
+	t.kind == "domain"
+	d := trim_suffix(lower(trim_space(t.value)), ".")
+	net.cidr_is_valid(as_cidr(d))
+}
+
+# A public suffix (co.uk, github.io) names everything registered under it.
+target_denies.domain contains msg if {
+	some t in input.targets
+	t.kind == "domain"
+	t.public_suffix == true
+	msg := sprintf("%q is a public suffix: blocking it blocks every domain under it", [t.value])
+}
+
 # A listed name covers itself and its subdomains.
 target_denies.domain contains sprintf("%q is allow-listed (%s)", [d, allowed]) if {
 	some t in input.targets

@@ -248,3 +248,17 @@ test_ipv4_in_ipv6_from_data if {
 		with data.conductor.config.ipv4_in_ipv6 as [["2001:db8:64::/96", "NAT64 (ours)"]]
 	d.reasons == ["2001:db8:64::10.0.0.1/128 overlaps private (RFC 1918) range 10.0.0.0/8, written as NAT64 (ours) 2001:db8:64::10.0.0.0/104"]
 }
+
+test_address_as_domain_denied if {
+	every v in ["10.0.0.1", "1.2.3.4", "::1", "10.0.0.0/8"] {
+		denied_because(block_domain(v), sprintf("%q is an IP address, not a domain name", [v]))
+	}
+}
+
+test_public_suffix_denied if {
+	req := patched(block_domain("github.io"), {"targets": [{
+		"arg": "domain", "kind": "domain", "value": "github.io", "known": true,
+		"public_suffix": true,
+	}]})
+	denied_because(req, `"github.io" is a public suffix: blocking it blocks every domain under it`)
+}
