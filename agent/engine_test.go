@@ -798,6 +798,52 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 	}
 }
 
+// recordingGuard is the real guard, keeping the last request it decided.
+type recordingGuard struct {
+	g    *guardrails.Guard
+	last *guardrails.Request
+}
+
+func (r recordingGuard) Decide(ctx context.Context, req guardrails.Request) guardrails.Decision {
+	*r.last = req
+	return r.g.Decide(ctx, req)
+}
+
+// TestPolicySeesApprovalsGiven: once a lead approved a held action, later
+// decisions on the case carry that approval in their input.
+func TestPolicySeesApprovalsGiven(t *testing.T) {
+	g, err := guardrails.New(context.Background(), guardrails.Config{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	last := &guardrails.Request{}
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("dc", "edr.isolate_host", `{"host":"DC-01"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p, Guard: recordingGuard{g, last}})
+	id := e.openCase(t, beacon("WS-0142", field(finding.KindHost, "DC-01", "dst"))...)
+	ap := e.investigate(t, id).Approvals[0]
+	if len(last.Approvals) != 0 {
+		t.Fatalf("approvals before any was given = %+v", last.Approvals)
+	}
+	lin := guardrails.Principal{Name: "analyst:lin", Role: "lead"}
+	if _, err := e.app.Engine.Approve(e.ctx, ap.ID, lin, "DC is beaconing"); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := e.app.Engine.Propose(e.ctx, id, prop("look", "asset.get",
+		`{"host":"WS-0142"}`), lin); err != nil {
+		t.Fatal(err)
+	}
+
+	want := []guardrails.GivenApproval{{ID: ap.ID, Tool: "edr.isolate_host",
+		ApproverRole: "lead", DecidedBy: "analyst:lin"}}
+	if !slices.Equal(last.Approvals, want) {
+		t.Errorf("approvals in the next decision = %+v, want %+v", last.Approvals, want)
+	}
+}
+
 // TestExpiredApprovalSettlesCase: once its only approval lapses, a case no
 // longer says it waits for one.
 func TestExpiredApprovalSettlesCase(t *testing.T) {

@@ -57,6 +57,17 @@ func (e *Engine) request(ctx context.Context, c *store.Case, v *CaseView, a *sto
 		return guardrails.Request{}, fmt.Errorf("counting recent %s: %w", a.Tool, err)
 	}
 	req.Recent.WindowSeconds = int(e.cfg.RecentWindow.Seconds())
+
+	given, err := e.cfg.Store.CaseApprovals(ctx, c.ID, "")
+	if err != nil {
+		return guardrails.Request{}, err
+	}
+	for _, ap := range given {
+		if ap.Status == store.ApprovalApproved || ap.Status == store.ApprovalUsed {
+			req.Approvals = append(req.Approvals, guardrails.GivenApproval{ID: ap.ID,
+				Tool: ap.Tool, ApproverRole: ap.ApproverRole, DecidedBy: ap.DecidedBy})
+		}
+	}
 	return req, nil
 }
 

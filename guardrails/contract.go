@@ -55,8 +55,20 @@ type Request struct {
 	// Provenance maps each argument name to one of the From* values.
 	Provenance map[string]string `json:"provenance,omitempty"`
 	Recent     Recent            `json:"recent"`
+	// Approvals are the held actions humans already approved on this case,
+	// oldest first, so a policy may weigh what a person has signed off.
+	Approvals []GivenApproval `json:"approvals,omitempty"`
 	// Time is when the action was proposed.
 	Time time.Time `json:"time"`
+}
+
+// GivenApproval is one approval a human gave on the case.
+type GivenApproval struct {
+	ID   string `json:"id"`
+	Tool string `json:"tool"`
+	// ApproverRole is the role the policy asked for; DecidedBy who approved.
+	ApproverRole string `json:"approver_role"`
+	DecidedBy    string `json:"decided_by"`
 }
 
 // CaseFacts are the facts about the case an action belongs to.

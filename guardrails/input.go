@@ -36,7 +36,7 @@ func requestValue(req Request) (ast.Value, bool) {
 		caseItems = append(caseItems, boolItem("suspected_injection", true))
 	}
 
-	items := append(make([][2]*ast.Term, 0, 13),
+	items := append(make([][2]*ast.Term, 0, 14),
 		b.str("id", req.ID),
 		b.str("tool", req.Tool),
 		ast.Item(ast.InternedTerm("args"), args),
@@ -64,6 +64,15 @@ func requestValue(req Request) (ast.Value, bool) {
 			prov.Insert(b.term(name), b.term(src))
 		}
 		items = append(items, ast.Item(ast.InternedTerm("provenance"), ast.NewTerm(prov)))
+	}
+
+	if len(req.Approvals) > 0 {
+		given := make([]*ast.Term, len(req.Approvals))
+		for i, a := range req.Approvals {
+			given[i] = ast.NewTerm(ast.NewObject(b.str("id", a.ID), b.str("tool", a.Tool),
+				b.str("approver_role", a.ApproverRole), b.str("decided_by", a.DecidedBy)))
+		}
+		items = append(items, ast.Item(ast.InternedTerm("approvals"), ast.ArrayTerm(given...)))
 	}
 
 	if b.invalid {

@@ -40,6 +40,8 @@ func TestRequestValueMatchesJSON(t *testing.T) {
 	full.Case.SuspectedInjection = true
 	full.Args = map[string]any{"user": "ceo", "notify": true, "minutes": 30, "x": nil}
 	full.Recent = Recent{SameToolCase: 2, SameToolWindow: 9, WindowSeconds: 3600}
+	full.Approvals = []GivenApproval{{ID: "APR-1", Tool: "edr.isolate_host",
+		ApproverRole: "lead", DecidedBy: "analyst:lin"}, {ID: "APR-2"}}
 
 	cases := map[string]Request{
 		"lookup":            lookup(),
@@ -110,7 +112,9 @@ func FuzzRequestValue(f *testing.F) {
 				Internal: n%2 == 0, PublicSuffix: n%3 == 0}},
 			Provenance: map[string]string{kind: src},
 			Recent:     Recent{SameToolCase: n, SameToolWindow: -n, WindowSeconds: n / 2},
-			Time:       testNow.Add(time.Duration(n)),
+			Approvals: []GivenApproval{{ID: value, Tool: tool, ApproverRole: assetType,
+				DecidedBy: src}},
+			Time: testNow.Add(time.Duration(n)),
 		}
 		got, ok := requestValue(req)
 		if !ok {
