@@ -75,6 +75,9 @@ func newLogsSearchCmd(g *globals) *cobra.Command {
 		Short: "Search loaded telemetry (words, \"phrases\", field:value, -term, OR)",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 || limit > 1000 {
+				return usageError("--limit %d: give 1 to 1000 events", limit)
+			}
 			q := telemetry.Query{Text: strings.Join(args, " "), Limit: limit}
 			var err error
 			if q.Since, err = parseTime("--since", since); err != nil {

@@ -229,3 +229,44 @@ func TestPolicyTestIsTheLoadersGate(t *testing.T) {
 		t.Errorf("policy test of the defaults says %q, want that the guard would load them", out)
 	}
 }
+
+// TestJSONShapesMatchREST: --json prints the field names the REST API uses.
+func TestJSONShapesMatchREST(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	mustRun(t, "demo", "--db", db)
+
+	tests := []struct {
+		args []string
+		keys []string
+	}{
+		{[]string{"audit", "verify", "--json"}, []string{"ok", "checked"}},
+		{[]string{"logs", "search", "--json", "lsass"}, []string{"total", "events"}},
+		{[]string{"timers", "--json"}, nil},
+	}
+	for _, tt := range tests {
+		out := mustRun(t, append([]string{"--db", db}, tt.args...)...)
+		if tt.keys == nil {
+			var ts []map[string]any
+			if err := json.Unmarshal([]byte(out), &ts); err != nil || len(ts) == 0 ||
+				ts[0]["action_id"] == nil || ts[0]["due"] == nil {
+				t.Errorf("timers --json = %s (%v), want timers with action_id and due", out, err)
+			}
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatalf("%v: %v\n%s", tt.args, err, out)
+		}
+		for _, k := range tt.keys {
+			if _, ok := m[k]; !ok {
+				t.Errorf("%v printed %s, want the key %q", tt.args, out, k)
+			}
+		}
+	}
+
+	_, err := run(t, "--db", db, "logs", "search", "--limit", "0", "lsass")
+	var ec exitCodeError
+	if !errors.As(err, &ec) || ec.code != 2 || !strings.Contains(err.Error(), "1 to 1000") {
+		t.Errorf("logs search --limit 0 = %v, want exit 2 naming the range", err)
+	}
+}

@@ -22,15 +22,17 @@ const (
 // Timer undoes a reversible action at Due unless a human confirms the action
 // first.
 type Timer struct {
-	ID, ActionID, CaseID string
+	ID       string `json:"id"`
+	ActionID string `json:"action_id"`
+	CaseID   string `json:"case_id"`
 	// Tool and Args are the undo call.
-	Tool      string
-	Args      json.RawMessage
-	Due       time.Time
-	Status    string
-	Note      string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Tool      string          `json:"tool"`
+	Args      json.RawMessage `json:"args"`
+	Due       time.Time       `json:"due"`
+	Status    string          `json:"status"`
+	Note      string          `json:"note,omitempty"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 const timerCols = `id, action_id, case_id, tool, args, due, status, note, created_at,

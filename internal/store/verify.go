@@ -10,14 +10,14 @@ import (
 // VerifyReport is the outcome of [Store.VerifyChain].
 type VerifyReport struct {
 	// Checked counts the steps that verified before the first broken link.
-	Checked int
-	OK      bool
+	Checked int  `json:"checked"`
+	OK      bool `json:"ok"`
 	// BrokenSeq is the seq of the first step whose link does not hold: the
 	// edited row, the row after a deleted one, the first of a reordered pair.
 	// For a truncated tail it is the first missing seq. 0 when OK.
-	BrokenSeq int64
+	BrokenSeq int64 `json:"broken_seq,omitempty"`
 	// Reason says what is wrong, in words for the analyst.
-	Reason string
+	Reason string `json:"reason,omitempty"`
 }
 
 // chainWalk is the state of one verification pass.

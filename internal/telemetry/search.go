@@ -33,18 +33,19 @@ type Query struct {
 
 // Event is one stored event.
 type Event struct {
-	ID      int64
-	Time    time.Time // zero when no time field could be read
-	Host    string
-	Source  string
-	EventID string
-	Raw     json.RawMessage
+	ID      int64           `json:"id"`
+	Time    time.Time       `json:"time,omitzero"` // zero when no time field could be read
+	Host    string          `json:"host,omitempty"`
+	Source  string          `json:"source,omitempty"`
+	EventID string          `json:"event_id,omitempty"`
+	Raw     json.RawMessage `json:"raw"`
 }
 
 // Result holds the newest matching events first, and how many matched in all.
+// Its JSON is that of the REST API's GET /logs/search.
 type Result struct {
-	Total  int
-	Events []Event
+	Total  int     `json:"total"`
+	Events []Event `json:"events"`
 }
 
 // Search runs q. Invalid query text returns a [*QueryError].
