@@ -228,7 +228,9 @@ func ServeStdio(ctx context.Context, cfg StdioConfig, in io.Reader, out io.Write
 	stdio.SetContextFunc(func(ctx context.Context) context.Context {
 		return withPrincipal(ctx, who)
 	})
-	if err := stdio.Listen(ctx, in, out); err != nil && !errors.Is(err, context.Canceled) {
+	drain := newStdioDrain(out)
+	if err := stdio.Listen(ctx, drain.input(ctx, in), drain); err != nil &&
+		!errors.Is(err, context.Canceled) {
 		return fmt.Errorf("serving mcp on stdio: %w", err)
 	}
 	return nil
