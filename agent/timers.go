@@ -57,6 +57,9 @@ func (e *Engine) Confirm(ctx context.Context, actionID string, who guardrails.Pr
 	}
 	t, err := e.cfg.Store.TimerOf(ctx, actionID)
 	if errors.Is(err, store.ErrNotFound) {
+		if _, aerr := e.cfg.Store.GetAction(ctx, actionID); aerr != nil {
+			return t, fmt.Errorf("confirming %s: %w", actionID, aerr)
+		}
 		return t, fmt.Errorf("confirming %s: %w", actionID, ErrNoTimer)
 	}
 	if err != nil {

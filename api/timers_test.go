@@ -36,7 +36,7 @@ func TestConfirmTimer(t *testing.T) {
 		{"agent may not confirm", "bot", 403, "forbidden"},
 		{"analyst confirms", "lee", 200, ""},
 		{"twice", "lin", 409, "no_timer"},
-		{"unknown action", "lin", 409, "no_timer"},
+		{"unknown action", "lin", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
