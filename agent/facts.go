@@ -30,7 +30,7 @@ func (e *Engine) request(ctx context.Context, c *store.Case, v *CaseView, a *sto
 	now := e.now().UTC()
 	req := guardrails.Request{
 		ID: a.ID, Tool: a.Tool, Args: args, Risk: string(spec.Risk),
-		Reversible: spec.Reversible, Actor: a.Actor, ActorRole: role,
+		Reversible: spec.Reversible, Lifts: spec.Lifts, Actor: a.Actor, ActorRole: role,
 		Case: guardrails.CaseFacts{
 			ID: c.ID, Score: c.Score, Confidence: c.Confidence, Verdict: c.Verdict,
 			SuspectedInjection: hasFlag(c, FlagSuspectedInjection),

@@ -44,6 +44,8 @@ type Request struct {
 	// Risk is the tool's risk class: read_only, write, containment, destructive.
 	Risk       string `json:"risk"`
 	Reversible bool   `json:"reversible"`
+	// Lifts is set when the tool ends a containment (a release, an unblock).
+	Lifts bool `json:"lifts,omitempty"`
 	// Actor is "analyst:NAME", "agent:llm", "agent:playbook" or "mcp:CLIENT".
 	Actor string `json:"actor"`
 	// ActorRole is the authenticated role of the actor: analyst, lead, agent,

@@ -36,7 +36,7 @@ func requestValue(req Request) (ast.Value, bool) {
 		caseItems = append(caseItems, boolItem("suspected_injection", true))
 	}
 
-	items := append(make([][2]*ast.Term, 0, 14),
+	items := append(make([][2]*ast.Term, 0, 15),
 		b.str("id", req.ID),
 		b.str("tool", req.Tool),
 		ast.Item(ast.InternedTerm("args"), args),
@@ -53,6 +53,9 @@ func requestValue(req Request) (ast.Value, bool) {
 	)
 	if req.ActorRole != "" {
 		items = append(items, b.str("actor_role", req.ActorRole))
+	}
+	if req.Lifts {
+		items = append(items, boolItem("lifts", true))
 	}
 	if len(req.Targets) > 0 {
 		items = append(items, ast.Item(ast.InternedTerm("targets"),

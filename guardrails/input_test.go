@@ -36,6 +36,7 @@ func TestRequestValueMatchesJSON(t *testing.T) {
 		AllowListed: true, PublicSuffix: true, AssetType: "x", Criticality: "high",
 		CrownJewel: true})
 	full.ActorRole = "lead"
+	full.Lifts = true
 	full.Case.Verdict = "malicious"
 	full.Case.SuspectedInjection = true
 	full.Args = map[string]any{"user": "ceo", "notify": true, "minutes": 30, "x": nil}
@@ -103,7 +104,7 @@ func FuzzRequestValue(f *testing.F) {
 	f.Fuzz(func(t *testing.T, tool, kind, value, assetType string, conf float64, n int,
 		flag bool, src string) {
 		req := Request{
-			ID: value, Tool: tool, Risk: kind, Reversible: flag, Actor: src,
+			ID: value, Tool: tool, Risk: kind, Reversible: flag, Lifts: !flag, Actor: src,
 			ActorRole: assetType,
 			Args:      map[string]any{kind: value, "n": n, "flag": flag, src: nil},
 			Case:      CaseFacts{ID: tool, Score: n, Confidence: conf, Verdict: src},

@@ -140,9 +140,11 @@ change_holds_on.email contains sprintf("address %q is internal", [t.value]) if {
 
 # The organisation's allow-list (known-good hosts, domains, addresses and
 # mailboxes in the directory; the engine sets allow_listed): policies do not
-# act on what it names, whatever the confidence. (data.json's allow_list is
-# checked by network.rego.)
+# act on what it names, whatever the confidence, except to lift a containment
+# already on it (a release after it was allow-listed as a false positive).
+# (data.json's allow_list is checked by network.rego.)
 change_denies contains msg if {
+	not input.lifts == true
 	some t in input.targets
 	t.allow_listed == true
 	msg := sprintf(

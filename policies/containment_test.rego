@@ -206,3 +206,13 @@ test_allow_listed_target_without_kind_denied if {
 	d.outcome == "deny"
 	`target "ws-042" is on the organisation's allow-list: policies do not act on it` in d.reasons
 }
+
+# A sender allow-listed after its messages were quarantined as a false
+# positive can still be released: lifting a containment is not acting on it.
+test_allow_listed_release_allowed if {
+	release := patched(with_host({"allow_listed": true}), {
+		"tool": "edr.release_host",
+		"lifts": true,
+	})
+	outcome(release) == "allow"
+}

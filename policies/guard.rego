@@ -218,6 +218,7 @@ default undo_after := 0
 undo_after := object.get(config, "containment_time_limit_seconds", 0) if {
 	input.risk == "containment"
 	input.reversible == true
+	not input.lifts == true
 	agent
 }
 

@@ -240,6 +240,16 @@ test_agent_containment_has_time_limit if {
 	d.undo_after_seconds == 7200
 }
 
+# A release ends a containment: it is never itself undone later.
+test_release_has_no_time_limit if {
+	release := patched(isolation, {"tool": "edr.release_host", "lifts": true})
+	d := guard.decision with input as release
+		with data.conductor.config.kill_switch as false
+		with data.conductor.config.containment_time_limit_seconds as 7200
+	d.outcome == "allow"
+	d.undo_after_seconds == 0
+}
+
 test_human_containment_stands if {
 	lead := patched(isolation, {"actor": "analyst:lee", "actor_role": "lead"})
 	d := guard.decision with input as lead

@@ -46,6 +46,10 @@ type Spec struct {
 	// A quarantine by sender and subject is released by both, not by the
 	// sender alone.
 	UndoArgs []string `json:"undo_args,omitempty"`
+	// Lifts is set on a containment tool that ends a containment (a release,
+	// an unblock, a re-enable): the policy lets it undo what is in force even
+	// on targets it would never let an agent contain, and never time-limits it.
+	Lifts bool `json:"lifts,omitempty"`
 	// Targets maps argument names to the entity kind they name ("host", "user",
 	// "ip", "domain", "email", "message"), so the engine can look up facts about
 	// the target (criticality, role) for the policy.

@@ -45,7 +45,7 @@ func (l *Lab) edrTools() []*labTool {
 			Name:        "edr.release_host",
 			Description: "Reconnect a host that edr.isolate_host cut off.",
 			Schema:      json.RawMessage(hostSchema), Risk: tools.RiskContain,
-			Reversible: true, Undo: "edr.isolate_host",
+			Reversible: true, Undo: "edr.isolate_host", Lifts: true,
 			Targets: map[string]string{"host": "host"},
 		}, write: l.releaseHost},
 	}

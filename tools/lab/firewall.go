@@ -58,6 +58,12 @@ type blockOutput struct {
 	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
 
+// lifts marks a tool that ends a containment (see tools.Spec.Lifts).
+func lifts(s tools.Spec) tools.Spec {
+	s.Lifts = true
+	return s
+}
+
 func (l *Lab) firewallTools() []*labTool {
 	spec := func(name, desc, schema, undo, arg, kind string) tools.Spec {
 		return tools.Spec{Name: name, Description: desc, Schema: json.RawMessage(schema),
@@ -68,13 +74,14 @@ func (l *Lab) firewallTools() []*labTool {
 		{spec: spec("firewall.block_ip", "Block traffic to and from an IP address or "+
 			"network at the perimeter firewall.", blockIPSchema, "firewall.unblock_ip",
 			"ip", "ip"), write: l.blockIP},
-		{spec: spec("firewall.unblock_ip", "Lift a block set by firewall.block_ip.",
-			unblockIPSchema, "firewall.block_ip", "ip", "ip"), write: l.unblockIP},
+		{spec: lifts(spec("firewall.unblock_ip", "Lift a block set by firewall.block_ip.",
+			unblockIPSchema, "firewall.block_ip", "ip", "ip")), write: l.unblockIP},
 		{spec: spec("firewall.block_domain", "Block resolution of and traffic to a domain "+
 			"and its subdomains.", domainSchema, "firewall.unblock_domain", "domain",
 			"domain"), write: l.blockDomain},
-		{spec: spec("firewall.unblock_domain", "Lift a block set by firewall.block_domain.",
-			domainSchema, "firewall.block_domain", "domain", "domain"), write: l.unblockDomain},
+		{spec: lifts(spec("firewall.unblock_domain", "Lift a block set by "+
+			"firewall.block_domain.", domainSchema, "firewall.block_domain", "domain",
+			"domain")), write: l.unblockDomain},
 	}
 }
 

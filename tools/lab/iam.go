@@ -61,7 +61,7 @@ func (l *Lab) iamTools() []*labTool {
 			Name:        "iam.enable_account",
 			Description: "Re-enable an account that iam.disable_account disabled.",
 			Schema:      json.RawMessage(userSchema), Risk: tools.RiskContain,
-			Reversible: true, Undo: "iam.disable_account",
+			Reversible: true, Undo: "iam.disable_account", Lifts: true,
 			Targets: map[string]string{"user": "user"},
 		}, write: l.enableAccount},
 		{spec: tools.Spec{

@@ -95,8 +95,8 @@ func (l *Lab) mailTools() []*labTool {
 		{spec: action("mail.quarantine", "Move messages out of users' mailboxes into "+
 			"quarantine, by message id or by sender and subject.", "mail.release"),
 			write: l.quarantine},
-		{spec: action("mail.release", "Return quarantined messages to their mailboxes.",
-			"mail.quarantine"), write: l.release},
+		{spec: lifts(action("mail.release", "Return quarantined messages to their mailboxes.",
+			"mail.quarantine")), write: l.release},
 	}
 }
 
