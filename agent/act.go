@@ -101,14 +101,18 @@ func (e *Engine) decideAndRun(ctx context.Context, r *run, a *store.Action, spec
 		return e.hold(ctx, a, d)
 	}
 	a.Status, a.Error = ActionDenied, strings.Join(d.Reasons, "; ")
-	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
-		return fmt.Errorf("updating action %s: %w", a.ID, err)
-	}
 	if policyFailed(d) {
+		// The engine failed, not the action: it stays proposed, and the next
+		// run (a resume, a re-investigation once a policy loads) decides it
+		// again instead of treating the failure as the policy's answer.
+		a.Status = ActionProposed
 		addFlag(&r.c, FlagPolicyError)
 		e.log.Error("policy engine failed; case paused", "case_id", r.c.ID,
 			"action_id", a.ID, "reasons", d.Reasons)
 		r.stop(StatusPaused, "policy engine failed: "+strings.Join(d.Reasons, "; "))
+	}
+	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
+		return fmt.Errorf("updating action %s: %w", a.ID, err)
 	}
 	return nil
 }

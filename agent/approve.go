@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/conductor-sec/conductor/guardrails"
@@ -34,13 +33,19 @@ func (e *Engine) Approve(ctx context.Context, id string, who guardrails.Principa
 	permit, err := guardrails.CheckApproval(ap, who, a.Tool, a.Args, a.CaseID, now)
 	if err != nil {
 		if errors.Is(err, guardrails.ErrApprovalExpired) {
-			e.expire(ctx, &ap, &a)
+			if xerr := e.expire(ctx, &ap, &a); xerr == nil {
+				err = errors.Join(err, e.settle(ctx, ap.CaseID))
+			}
 		}
 		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
 	}
 	if err := e.recheck(ctx, &ap, &a, who); err != nil {
+		if errors.Is(err, ErrDeniedNow) {
+			err = errors.Join(err, e.settle(ctx, ap.CaseID))
+		}
 		return ApprovalOutcome{Approval: ap, Action: a}, e.refusal(ctx, ap, who, err)
 	}
+	now = e.now().UTC() // the re-decision took time
 	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "approved", who.Name, note, now); err != nil {
 		return ApprovalOutcome{Approval: ap, Action: a},
 			e.refusal(ctx, ap, who, fmt.Errorf("approval %s: %w", ap.ID, err))
@@ -72,7 +77,7 @@ func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.
 	who guardrails.Principal) error {
 	spec, ok := e.cfg.Tools.Spec(a.Tool)
 	if !ok {
-		return fmt.Errorf("approval %s: no tool named %s: %w", ap.ID, a.Tool, ErrDeniedNow)
+		return e.voidNow(ctx, ap, a, who, "no tool named "+a.Tool+" is registered now")
 	}
 	c, err := e.cfg.Store.GetCase(ctx, a.CaseID)
 	if err != nil {
@@ -95,19 +100,10 @@ func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.
 	switch {
 	case policyFailed(d):
 		// The engine failed, not the action: the approval may be tried again.
-		return fmt.Errorf("approval %s: deciding %s again: %s", ap.ID, a.ID, reasons)
+		return fmt.Errorf("approval %s: deciding %s again: %s: %w", ap.ID, a.ID, reasons,
+			guardrails.ErrNoPolicy)
 	case d.Outcome == guardrails.Deny:
-		why := fmt.Errorf("approval %s: %w: %s", ap.ID, ErrDeniedNow, reasons)
-		if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
-			e.now().UTC()); err != nil {
-			return errors.Join(why, err)
-		}
-		ap.Status = "void"
-		a.Status, a.Error = ActionDenied, reasons
-		if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
-			return errors.Join(why, fmt.Errorf("updating action %s: %w", a.ID, err))
-		}
-		return why
+		return e.voidNow(ctx, ap, a, who, reasons)
 	case d.Outcome == guardrails.NeedsApproval &&
 		guardrails.CheckRole(who, d.ApproverRole) != nil:
 		why := fmt.Errorf("approval %s: the policy in force now needs the role %s (%s): %w",
@@ -120,6 +116,23 @@ func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.
 		return why
 	}
 	return nil
+}
+
+// voidNow voids an approval whose action the policy in force denies, and
+// denies the action, for reasons.
+func (e *Engine) voidNow(ctx context.Context, ap *guardrails.Approval, a *store.Action,
+	who guardrails.Principal, reasons string) error {
+	why := fmt.Errorf("approval %s: %w: %s", ap.ID, ErrDeniedNow, reasons)
+	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
+		e.now().UTC()); err != nil {
+		return errors.Join(why, err)
+	}
+	ap.Status = "void"
+	a.Status, a.Error = ActionDenied, reasons
+	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
+		return errors.Join(why, fmt.Errorf("updating action %s: %w", a.ID, err))
+	}
+	return why
 }
 
 // Reject refuses a held action; it never runs, and the case resumes without it.
@@ -199,16 +212,20 @@ func (e *Engine) refusal(ctx context.Context, ap guardrails.Approval, who guardr
 	return cause
 }
 
-func (e *Engine) expire(ctx context.Context, ap *guardrails.Approval, a *store.Action) {
+// expire marks a lapsed approval expired and its action with it; it is
+// store.ErrNotPending when someone decided the approval meanwhile.
+func (e *Engine) expire(ctx context.Context, ap *guardrails.Approval, a *store.Action) error {
 	now := e.now().UTC()
-	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "expired", "system", "expired", now); err != nil {
-		return
+	if err := e.cfg.Store.DecideApproval(ctx, ap.ID, "expired", "system", "expired",
+		now); err != nil {
+		return err
 	}
 	ap.Status = "expired"
 	a.Status, a.Error = ActionExpired, "approval expired at "+ap.ExpiresAt.String()
 	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
-		e.log.Error("marking action expired", "action_id", a.ID, "error", err)
+		return fmt.Errorf("marking action %s expired: %w", a.ID, err)
 	}
+	return nil
 }
 
 func (e *Engine) resume(ctx context.Context, ap guardrails.Approval,
@@ -225,54 +242,73 @@ func (e *Engine) resume(ctx context.Context, ap guardrails.Approval,
 	return out, nil
 }
 
-// ExpireApprovals marks every pending approval past its expiry as expired; its
-// action never runs, and its case resumes without it, as after a rejection.
-// It returns how many expired.
+// ExpireApprovals marks every pending approval past its expiry as expired;
+// its action never runs, and a case left waiting for nothing settles on what
+// it has (without planning again). Each case is handled under its lock. It
+// returns how many expired.
 func (e *Engine) ExpireApprovals(ctx context.Context) (int, error) {
 	pending, err := e.cfg.Store.ListApprovals(ctx, "pending")
 	if err != nil {
 		return 0, fmt.Errorf("listing approvals: %w", err)
 	}
 	now, n := e.now().UTC(), 0
-	var cases []string
-	defer func() { e.resumeExpired(ctx, cases) }()
 	for _, ap := range pending {
 		if now.Before(ap.ExpiresAt) {
 			continue
 		}
-		a, err := e.cfg.Store.GetAction(ctx, ap.ActionID)
+		expired, err := e.expireLocked(ctx, ap)
 		if err != nil {
-			return n, fmt.Errorf("loading action %s: %w", ap.ActionID, err)
-		}
-		e.expire(ctx, &ap, &a)
-		n++
-		if !slices.Contains(cases, ap.CaseID) {
-			cases = append(cases, ap.CaseID)
-		}
-		if err := e.record(ctx, &store.Step{
-			CaseID: ap.CaseID, Actor: "system:expiry", Kind: "approval", Ref: a.Ref,
-			Tool: a.Tool, Decision: "expired", Status: ActionExpired,
-			Summary: fmt.Sprintf("approval %s for %s expired; the action will not run",
-				ap.ID, a.Tool),
-		}); err != nil {
 			return n, err
+		}
+		if expired {
+			n++
 		}
 	}
 	return n, nil
 }
 
-// resumeExpired investigates again each open case whose approvals expired,
-// so it settles on what it has instead of waiting for nobody.
-func (e *Engine) resumeExpired(ctx context.Context, caseIDs []string) {
-	for _, id := range caseIDs {
-		c, err := e.cfg.Store.GetCase(ctx, id)
-		if err != nil || c.State == store.StateClosed {
-			continue
-		}
-		if _, err := e.Investigate(ctx, id); err != nil {
-			e.log.Error("resuming case after expired approvals", "case_id", id, "error", err)
-		}
+// expireLocked expires one approval under its case's lock; it reports false
+// when someone decided it first.
+func (e *Engine) expireLocked(ctx context.Context, ap guardrails.Approval) (bool, error) {
+	unlock, err := e.locks.Lock(ctx, ap.CaseID)
+	if err != nil {
+		return false, err
 	}
+	defer unlock()
+
+	a, err := e.cfg.Store.GetAction(ctx, ap.ActionID)
+	if err != nil {
+		return false, fmt.Errorf("loading action %s: %w", ap.ActionID, err)
+	}
+	if err := e.expire(ctx, &ap, &a); errors.Is(err, store.ErrNotPending) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	if err := e.record(ctx, &store.Step{
+		CaseID: ap.CaseID, Actor: "system:expiry", Kind: "approval", Ref: a.Ref,
+		Tool: a.Tool, Decision: "expired", Status: ActionExpired,
+		Summary: fmt.Sprintf("approval %s for %s expired; the action will not run",
+			ap.ID, a.Tool),
+	}); err != nil {
+		return true, err
+	}
+	return true, e.settle(ctx, ap.CaseID)
+}
+
+// settle gives a case that waits for approval the state its actions now
+// warrant, without planning: after the last of its approvals expired or was
+// voided, it no longer waits for anybody.
+func (e *Engine) settle(ctx context.Context, caseID string) error {
+	c, err := e.cfg.Store.GetCase(ctx, caseID)
+	if err != nil {
+		return fmt.Errorf("loading case %s: %w", caseID, err)
+	}
+	if c.State != store.StateWaitingApproval {
+		return nil
+	}
+	return e.finish(ctx, &run{c: c, planner: e.cfg.Planner, status: StatusDone,
+		reason: "no approval left to wait for"})
 }
 
 // Resume finishes work a previous process left: actions marked running (the

@@ -87,9 +87,10 @@ type Config struct {
 
 // Engine runs investigations. It is safe for concurrent use on different cases.
 type Engine struct {
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	locks *CaseLocks
 }
 
 // Errors callers branch on.
@@ -130,9 +131,15 @@ func New(cfg Config) (*Engine, error) {
 		cfg.RecentWindow = time.Hour
 	}
 	cfg.Budgets = cfg.Budgets.withDefaults()
-	e := &Engine{cfg: cfg, log: cfg.Logger.With("component", "agent"), now: cfg.Now}
+	e := &Engine{cfg: cfg, log: cfg.Logger.With("component", "agent"), now: cfg.Now,
+		locks: NewCaseLocks()}
 	return e, nil
 }
+
+// Locks are the engine's case locks. A caller running work on a case from
+// several goroutines holds the case's lock around each engine call; the
+// engine takes it itself for its background work.
+func (e *Engine) Locks() *CaseLocks { return e.locks }
 
 func (b Budgets) withDefaults() Budgets {
 	if b.MaxActions <= 0 {

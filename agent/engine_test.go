@@ -442,22 +442,37 @@ func TestInvalidCallsNeverReachTools(t *testing.T) {
 	}
 }
 
-// brokenGuard answers like a policy engine that errors (threat T6).
-type brokenGuard struct{}
+// brokenGuard answers like a policy engine that errors (threat T6) until
+// fixed is set; then it is the real guard.
+type brokenGuard struct {
+	g     *guardrails.Guard
+	fixed *bool
+}
 
-func (brokenGuard) Decide(context.Context, guardrails.Request) guardrails.Decision {
+func (b brokenGuard) Decide(ctx context.Context, req guardrails.Request) guardrails.Decision {
+	if b.fixed != nil && *b.fixed {
+		return b.g.Decide(ctx, req)
+	}
 	return guardrails.Decision{
 		Outcome: guardrails.Deny, Reasons: []string{"policy_error: evaluation timed out"},
 	}
 }
 
+// TestPolicyErrorPausesCase: a failing policy engine pauses the case and
+// leaves the action to be decided again, which it is once the engine works.
 func TestPolicyErrorPausesCase(t *testing.T) {
+	g, err := guardrails.New(context.Background(), guardrails.Config{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	fixed := false
 	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
 		prop("ws", "edr.isolate_host", `{"host":"WS-0142"}`),
 		prop("ip", "firewall.block_ip", `{"ip":"203.0.113.7"}`),
 	}}}
-	e := newEnv(t, app.Options{Planner: p, Guard: brokenGuard{}})
-	id := e.openCase(t, alert("Beacon", "", field(finding.KindHost, "WS-0142", "src")))
+	e := newEnv(t, app.Options{Planner: p, Guard: brokenGuard{g, &fixed}})
+	id := e.openCase(t, beacon("WS-0142")...)
 
 	rep := e.investigate(t, id)
 
@@ -467,8 +482,16 @@ func TestPolicyErrorPausesCase(t *testing.T) {
 	if !strings.Contains(rep.Reason, "evaluation timed out") {
 		t.Errorf("reason = %q, want the policy error", rep.Reason)
 	}
-	if len(rep.Actions) != 1 || rep.Actions[0].Status != agent.ActionDenied {
-		t.Errorf("actions = %+v, want one denied and nothing after the pause", rep.Actions)
+	if len(rep.Actions) != 1 || rep.Actions[0].Status != agent.ActionProposed {
+		t.Fatalf("actions = %+v, want one still proposed and nothing after the pause",
+			rep.Actions)
+	}
+
+	fixed, p.calls = true, 0
+	rep = e.investigate(t, id)
+	if got := statuses(rep); got["ws"] != agent.ActionExecuted {
+		t.Errorf("after the engine recovered: %v, want the isolation decided again and run",
+			got)
 	}
 }
 
@@ -788,6 +811,10 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 				!slices.Equal(got.Reasons, tt.then.Reasons)) {
 				t.Errorf("approval needs %s for %q, want %s for %q", got.ApproverRole,
 					got.Reasons, tt.then.ApproverRole, tt.then.Reasons)
+			}
+			if c, _ := e.app.Store.GetCase(e.ctx, id); tt.wantStatus == "void" &&
+				c.State == store.StateWaitingApproval {
+				t.Errorf("case %s still %s with its only approval void", id, c.State)
 			}
 			snap, _ := e.app.Lab.State(e.ctx)
 			if isolated := len(snap.Isolated) == 1; isolated != (tt.want == nil) {

@@ -225,7 +225,9 @@ func (e *Engine) plan(ctx context.Context, r *run) (Plan, error) {
 func (e *Engine) apply(ctx context.Context, r *run, plan Plan) (bool, error) {
 	done := map[string]bool{}
 	for _, s := range r.view.Steps {
-		done[s.Ref] = true
+		// A step left proposed never got a decision (the policy engine
+		// failed): proposed again, it is decided now.
+		done[s.Ref] = s.Status != ActionProposed
 	}
 	actor := "agent:" + r.planner.Name()
 	progressed := false

@@ -1,14 +1,16 @@
-package api
+package agent
 
 import (
 	"context"
 	"sync"
 )
 
-// caseLocks serializes work on one case. The engine is safe for concurrent
-// use on different cases only; two requests investigating, closing or
-// acting on the same case take turns here.
-type caseLocks struct {
+// CaseLocks serializes work on one case. The engine is safe for concurrent
+// use on different cases only: two callers investigating, approving, closing
+// or acting on the same case take turns here. The engine's own background
+// work (due time limits, lapsed approvals) takes the same locks, so callers
+// such as the REST API must use [Engine.Locks] rather than locks of their own.
+type CaseLocks struct {
 	mu sync.Mutex
 	m  map[string]*caseLock
 }
@@ -18,11 +20,12 @@ type caseLock struct {
 	refs int
 }
 
-func newCaseLocks() *caseLocks { return &caseLocks{m: map[string]*caseLock{}} }
+// NewCaseLocks returns an empty set of case locks.
+func NewCaseLocks() *CaseLocks { return &CaseLocks{m: map[string]*caseLock{}} }
 
-// lock waits for the case's turn, or for ctx to end. The returned function
+// Lock waits for the case's turn, or for ctx to end. The returned function
 // releases it.
-func (l *caseLocks) lock(ctx context.Context, caseID string) (func(), error) {
+func (l *CaseLocks) Lock(ctx context.Context, caseID string) (func(), error) {
 	l.mu.Lock()
 	cl := l.m[caseID]
 	if cl == nil {
@@ -42,7 +45,7 @@ func (l *caseLocks) lock(ctx context.Context, caseID string) (func(), error) {
 }
 
 // release forgets a case nobody waits on, so the map stays small.
-func (l *caseLocks) release(caseID string, cl *caseLock) {
+func (l *CaseLocks) release(caseID string, cl *caseLock) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	cl.refs--

@@ -1,4 +1,4 @@
-package api
+package agent
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 )
 
 func TestCaseLocksSerializeOneCase(t *testing.T) {
-	l := newCaseLocks()
+	l := NewCaseLocks()
 	var inside, most atomic.Int32
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			unlock, err := l.lock(context.Background(), "CASE-000001")
+			unlock, err := l.Lock(context.Background(), "CASE-000001")
 			if err != nil {
 				t.Error(err)
 				return
@@ -40,13 +40,13 @@ func TestCaseLocksSerializeOneCase(t *testing.T) {
 }
 
 func TestCaseLocksOtherCasesAndCancel(t *testing.T) {
-	l := newCaseLocks()
-	unlock, err := l.lock(context.Background(), "CASE-000001")
+	l := NewCaseLocks()
+	unlock, err := l.Lock(context.Background(), "CASE-000001")
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	other, err := l.lock(context.Background(), "CASE-000002")
+	other, err := l.Lock(context.Background(), "CASE-000002")
 	if err != nil {
 		t.Fatalf("another case waited on CASE-000001's lock: %v", err)
 	}
@@ -54,7 +54,7 @@ func TestCaseLocksOtherCasesAndCancel(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := l.lock(ctx, "CASE-000001"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := l.Lock(ctx, "CASE-000001"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("lock of a held case with a short deadline = %v, want DeadlineExceeded", err)
 	}
 	unlock()

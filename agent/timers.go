@@ -92,7 +92,9 @@ func (e *Engine) caseView(ctx context.Context, caseID string) (*CaseView, error)
 
 // RunTimers undoes every time-limited action that is due and unconfirmed.
 // The undo is an action like any other: proposed by agent:timer, decided by
-// the guard and recorded. It returns the timers that fired.
+// the guard and recorded. An undo that does not run (denied, failed, or the
+// policy engine down) opens a manual task, so an unconfirmed containment is
+// never left standing unnoticed. It returns the timers that fired.
 func (e *Engine) RunTimers(ctx context.Context) ([]store.Timer, error) {
 	due, err := e.cfg.Store.DueTimers(ctx, e.now().UTC())
 	if err != nil {
@@ -100,35 +102,73 @@ func (e *Engine) RunTimers(ctx context.Context) ([]store.Timer, error) {
 	}
 	var fired []store.Timer
 	for _, t := range due {
-		if err := e.cfg.Store.SettleTimer(ctx, t.ID, store.TimerFired, "due"); err != nil {
-			if errors.Is(err, store.ErrNotPending) {
-				continue // confirmed meanwhile
-			}
+		ok, err := e.fireLocked(ctx, t)
+		if err != nil {
 			return fired, err
 		}
-		if err := e.fire(ctx, t); err != nil {
-			return fired, err
+		if ok {
+			fired = append(fired, t)
 		}
-		fired = append(fired, t)
 	}
 	return fired, nil
 }
 
+// fireLocked fires one timer under its case's lock; it reports false when
+// someone confirmed it meanwhile.
+func (e *Engine) fireLocked(ctx context.Context, t store.Timer) (bool, error) {
+	unlock, err := e.locks.Lock(ctx, t.CaseID)
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+
+	if err := e.cfg.Store.SettleTimer(ctx, t.ID, store.TimerFired, "due"); err != nil {
+		if errors.Is(err, store.ErrNotPending) {
+			return false, nil // confirmed meanwhile
+		}
+		return false, err
+	}
+	undo, ferr := e.fire(ctx, t)
+	if ferr == nil && (undo.Status == ActionExecuted || undo.Status == ActionHeld) {
+		return true, nil
+	}
+
+	why := fmt.Sprintf("the undo is %s: %s", undo.Status, undo.Error)
+	if ferr != nil {
+		why = "the undo could not be proposed: " + ferr.Error()
+	}
+	if _, err := e.addTask(ctx, t.CaseID, Task{Ref: "manual/undo/" + t.ActionID,
+		Title: fmt.Sprintf("Undo %s by hand with %s, or confirm it: its time limit "+
+			"passed but %s", t.ActionID, t.Tool, why),
+		Detail: fmt.Sprintf("undo %s %s", t.Tool, t.Args)}, timerActor); err != nil {
+		return true, errors.Join(ferr, err)
+	}
+	return true, ferr
+}
+
 // fire proposes the undo of one timer on its case, closed or not: a closed
-// case may still hold a containment nobody confirmed.
-func (e *Engine) fire(ctx context.Context, t store.Timer) error {
+// case may still hold a containment nobody confirmed. It returns the undo
+// action as recorded.
+func (e *Engine) fire(ctx context.Context, t store.Timer) (store.Action, error) {
 	c, err := e.cfg.Store.GetCase(ctx, t.CaseID)
 	if err != nil {
-		return fmt.Errorf("loading case %s: %w", t.CaseID, err)
+		return store.Action{}, fmt.Errorf("loading case %s: %w", t.CaseID, err)
 	}
 	r := &run{c: c, planner: e.cfg.Planner, repeats: map[string]int{}}
 	if r.view, err = e.caseView(ctx, t.CaseID); err != nil {
-		return err
+		return store.Action{}, err
 	}
 	if err := e.refreshSteps(ctx, r); err != nil {
-		return err
+		return store.Action{}, err
 	}
 	p := Proposal{Ref: "undo/" + t.ActionID, Tool: t.Tool, Args: t.Args,
 		Reason: "time limit of " + t.ActionID + " reached without confirmation"}
-	return e.act(ctx, r, p, timerActor)
+	if err := e.act(ctx, r, p, timerActor); err != nil {
+		return store.Action{}, err
+	}
+	digest, err := guardrails.DigestArgs(p.Args)
+	if err != nil {
+		return store.Action{}, err
+	}
+	return e.cfg.Store.ActionByKey(ctx, idempotencyKey(c.ID, p.Ref, p.Tool, digest))
 }

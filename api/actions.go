@@ -88,9 +88,9 @@ func (v ActionView) Summary() string {
 
 // propose runs one proposal as who, holding the case's lock: the same guard,
 // approvals and record as the planner's own proposals.
-func propose(ctx context.Context, a *app.App, locks *caseLocks, caseID string,
+func propose(ctx context.Context, a *app.App, locks *agent.CaseLocks, caseID string,
 	p agent.Proposal, who guardrails.Principal) (ActionView, error) {
-	unlock, err := locks.lock(ctx, caseID)
+	unlock, err := locks.Lock(ctx, caseID)
 	if err != nil {
 		return ActionView{}, err
 	}

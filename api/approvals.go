@@ -87,7 +87,7 @@ func (s *Server) decide(c *gin.Context, approve bool) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := s.locks.lock(ctx, ap.CaseID)
+	unlock, err := s.locks.Lock(ctx, ap.CaseID)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ func (s *Server) getCase(c *gin.Context) error {
 
 func (s *Server) investigateCase(c *gin.Context) error {
 	ctx, id := c.Request.Context(), c.Param("id")
-	unlock, err := s.locks.lock(ctx, id)
+	unlock, err := s.locks.Lock(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (s *Server) closeCase(c *gin.Context) error {
 	}
 
 	ctx, id := c.Request.Context(), c.Param("id")
-	unlock, err := s.locks.lock(ctx, id)
+	unlock, err := s.locks.Lock(ctx, id)
 	if err != nil {
 		return err
 	}

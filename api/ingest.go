@@ -73,7 +73,7 @@ func (s *Server) ingestUpload(c *gin.Context) error {
 
 func (s *Server) investigateLocked(c *gin.Context, id string) (report.Doc, error) {
 	ctx := c.Request.Context()
-	unlock, err := s.locks.lock(ctx, id)
+	unlock, err := s.locks.Lock(ctx, id)
 	if err != nil {
 		return report.Doc{}, err
 	}

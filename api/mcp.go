@@ -34,7 +34,7 @@ const mcpInstructions = "Conductor investigates security incidents under policy.
 // mcpDeps is what the MCP server calls.
 type mcpDeps struct {
 	app   *app.App
-	locks *caseLocks
+	locks *agent.CaseLocks
 	log   *slog.Logger
 }
 
@@ -218,7 +218,7 @@ func ServeStdio(ctx context.Context, cfg StdioConfig, in io.Reader, out io.Write
 	}
 
 	log := cfg.Logger.With("component", "mcp")
-	s, err := newMCPServer(mcpDeps{app: cfg.App, locks: newCaseLocks(), log: log})
+	s, err := newMCPServer(mcpDeps{app: cfg.App, locks: cfg.App.Engine.Locks(), log: log})
 	if err != nil {
 		return err
 	}

@@ -80,7 +80,7 @@ func TestSplitCaseID(t *testing.T) {
 func TestMCPWithoutIdentityFailsClosed(t *testing.T) {
 	e := newEnv(t)
 	e.ingestFile("injection.json")
-	s, err := newMCPServer(mcpDeps{app: e.app, locks: newCaseLocks(), log: e.srv.log})
+	s, err := newMCPServer(mcpDeps{app: e.app, locks: e.app.Engine.Locks(), log: e.srv.log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/conductor-sec/conductor/agent"
 	"github.com/conductor-sec/conductor/internal/app"
 	"github.com/conductor-sec/conductor/internal/ingest"
 )
@@ -50,7 +51,7 @@ type Server struct {
 	router  *gin.Engine
 	mcp     *server.StreamableHTTPServer
 	metrics *metrics
-	locks   *caseLocks
+	locks   *agent.CaseLocks
 	ingest  ingest.Options
 
 	// done is closed when the server shuts down, ending event streams, which
@@ -71,7 +72,7 @@ func New(cfg Config) (*Server, error) {
 
 	s := &Server{
 		cfg: cfg, app: cfg.App, log: cfg.Logger.With("component", "api"),
-		locks: newCaseLocks(), done: make(chan struct{}),
+		locks: cfg.App.Engine.Locks(), done: make(chan struct{}),
 	}
 	s.ingest = s.ingestOptions()
 	s.metrics = newMetrics(cfg.App.Store)

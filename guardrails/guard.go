@@ -296,10 +296,14 @@ func (g *Guard) apply(ctx context.Context, d Decision, req Request, v verdict) D
 }
 
 // readOnly decides without a policy: read-only tools run, nothing else does.
+// A deny here is the guard's failure, not the policy's answer, so its reason
+// starts with "policy_error:" like every other failure (T6): the engine
+// pauses the case and decides the action again once a policy loads.
 func (g *Guard) readOnly(ctx context.Context, d Decision, req Request) Decision {
 	d.Reasons = []string{noPolicyReason}
 	if req.Risk != "read_only" {
 		d.Outcome = Deny
+		d.Reasons = []string{policyErrorPrefix + noPolicyReason}
 		return d
 	}
 	return g.apply(ctx, d, req, verdict{outcome: Allow, reasons: d.Reasons})

@@ -320,7 +320,7 @@ func TestNewReadOnly(t *testing.T) {
 
 	for _, req := range []Request{ticket(), containment("edr.isolate_host", workstation)} {
 		d := g.Decide(context.Background(), req)
-		want := []string{"no valid policy: only read-only tools run"}
+		want := []string{"policy_error: no valid policy: only read-only tools run"}
 		if d.Outcome != Deny || !cmp.Equal(d.Reasons, want) {
 			t.Errorf("Decide(%s) = %s %q, want deny %q", req.Tool, d.Outcome, d.Reasons, want)
 		}

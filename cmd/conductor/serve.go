@@ -40,8 +40,7 @@ func newServeCmd(g *globals) *cobra.Command {
 				if tick <= 0 {
 					return usageError("--timer-interval must be positive, such as 30s")
 				}
-				go runTimersEvery(cmd.Context(), a, tick)
-				return serve(cmd, a, addr, keys, shutdown)
+				return serve(cmd, a, addr, keys, shutdown, tick)
 			})(cmd, args)
 		},
 	}
@@ -86,7 +85,7 @@ func runTimersEvery(ctx context.Context, a *app.App, interval time.Duration) {
 }
 
 func serve(cmd *cobra.Command, a *app.App, addr string, keys *api.Keys,
-	shutdown time.Duration) error {
+	shutdown, tick time.Duration) error {
 	log := a.Logger
 
 	// A previous process may have died mid-case; finish what it left.
@@ -95,6 +94,18 @@ func serve(cmd *cobra.Command, a *app.App, addr string, keys *api.Keys,
 	} else if len(ids) > 0 {
 		log.Info("resumed unfinished cases", "cases", ids)
 	}
+
+	// The timer loop stops with the server, before the app closes.
+	ctx, stop := context.WithCancel(cmd.Context())
+	timers := make(chan struct{})
+	go func() {
+		defer close(timers)
+		runTimersEvery(ctx, a, tick)
+	}()
+	defer func() {
+		stop()
+		<-timers
+	}()
 
 	srv, err := api.New(api.Config{App: a, Keys: keys, Logger: log, ShutdownTimeout: shutdown})
 	if err != nil {
