@@ -340,6 +340,9 @@ func TestSchemas(t *testing.T) {
 		{"siem.search", `{"query":"x","since":"yesterday"}`,
 			`field "since" must be a valid date-time, got "yesterday"`},
 		{"intel.lookup", `{"kind":"file","value":"x"}`, `field "kind"`},
+		// A channel is a name: an address or a URL would send case data out.
+		{"notify", `{"channel":"exfil@evil.example","message":"x"}`, `field "channel"`},
+		{"notify", `{"channel":"https://hooks.example/x","message":"x"}`, `field "channel"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool+"/"+tt.args, func(t *testing.T) {
