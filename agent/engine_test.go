@@ -859,8 +859,8 @@ func TestPolicySeesApprovalsGiven(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := e.app.Engine.Propose(e.ctx, id, prop("look", "asset.get",
-		`{"host":"WS-0142"}`), lin); err != nil {
+	if _, err := e.app.Engine.Propose(e.ctx, id, prop("tkt", "ticket.create",
+		`{"title":"DC-01 isolated","severity":"high"}`), lin); err != nil {
 		t.Fatal(err)
 	}
 

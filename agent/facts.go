@@ -58,14 +58,10 @@ func (e *Engine) request(ctx context.Context, c *store.Case, v *CaseView, a *sto
 	}
 	req.Recent.WindowSeconds = int(e.cfg.RecentWindow.Seconds())
 
-	given, err := e.cfg.Store.CaseApprovals(ctx, c.ID, "")
-	if err != nil {
-		return guardrails.Request{}, err
-	}
-	for _, ap := range given {
-		if ap.Status == store.ApprovalApproved || ap.Status == store.ApprovalUsed {
-			req.Approvals = append(req.Approvals, guardrails.GivenApproval{ID: ap.ID,
-				Tool: ap.Tool, ApproverRole: ap.ApproverRole, DecidedBy: ap.DecidedBy})
+	// A read runs whatever was approved; nothing else needs the list.
+	if spec.Risk != tools.RiskRead {
+		if req.Approvals, err = e.cfg.Store.GivenApprovals(ctx, c.ID); err != nil {
+			return guardrails.Request{}, err
 		}
 	}
 	return req, nil

@@ -103,6 +103,22 @@ func (s *Store) CaseApprovals(ctx context.Context, caseID, status string) (
 	return as, nil
 }
 
+// GivenApprovals returns the approvals humans gave on one case (approved or
+// used), oldest first, with only what a policy input carries of them.
+func (s *Store) GivenApprovals(ctx context.Context, caseID string) (
+	[]guardrails.GivenApproval, error) {
+	out, err := queryAll(ctx, s.db, func(r rowScanner) (guardrails.GivenApproval, error) {
+		var g guardrails.GivenApproval
+		return g, r.Scan(&g.ID, &g.Tool, &g.ApproverRole, &g.DecidedBy)
+	}, `SELECT id, tool, approver_role, decided_by FROM approvals
+		WHERE case_id = ? AND status IN (?, ?) ORDER BY created_at, rowid`,
+		caseID, ApprovalApproved, ApprovalUsed)
+	if err != nil {
+		return nil, fmt.Errorf("listing approvals given on %s: %w", caseID, err)
+	}
+	return out, nil
+}
+
 // DecideApproval moves a pending approval to status (approved, rejected,
 // expired or void), recording who decided, when and why. It is a
 // compare-and-set: of two approvers racing, one wins and the other gets
