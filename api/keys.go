@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -38,8 +39,10 @@ var humanRoles = []string{RoleAnalyst, RoleLead, RoleAdmin}
 const tokenPrefix = "cnd_"
 
 // reservedAgentNames are actors the engine itself uses ("agent:playbook",
-// "agent:llm", "agent:timer"); a key with one of them would be
-// indistinguishable from the planner or the undo timer in the record.
+// "agent:llm", "agent:timer"). An agent key with one of them would be
+// indistinguishable from the planner or the undo timer in the record, and a
+// person's key would count as their requester (guardrails.Identity), unable
+// to approve anything they proposed; no key of any role may take one.
 var reservedAgentNames = []string{"playbook", "llm", "timer"}
 
 var keyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
@@ -100,7 +103,7 @@ func (k Key) validate() error {
 	case !hexDigest.MatchString(k.SHA256):
 		return fmt.Errorf("%w: %s: sha256 must be 64 lowercase hex characters", ErrBadKeys,
 			k.Name)
-	case k.Role == RoleAgent && slices.Contains(reservedAgentNames, k.Name):
+	case slices.Contains(reservedAgentNames, strings.ToLower(k.Name)):
 		return fmt.Errorf("%w: %s: agent:%s is the engine's own actor", ErrBadKeys, k.Name,
 			k.Name)
 	}

@@ -40,6 +40,8 @@ func TestParseKeys(t *testing.T) {
 			digest + "}\n", 0, "engine's own actor"},
 		{"agent named like the timer", "keys:\n  - {name: timer, role: agent, sha256: " +
 			digest + "}\n", 0, "engine's own actor"},
+		{"person named like the planner", "keys:\n  - {name: LLM, role: lead, sha256: " +
+			digest + "}\n", 0, "engine's own actor"},
 		{"not yaml", "keys: [", 0, "invalid API keys"},
 	}
 	for _, tt := range tests {

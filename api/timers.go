@@ -1,11 +1,9 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,26 +14,8 @@ import (
 // timerStatuses are the values GET /timers accepts.
 var timerStatuses = []string{store.TimerPending, store.TimerConfirmed, store.TimerFired, "all"}
 
-// timerView is one time limit on reversible containment: when it is due,
-// Undo runs with Args unless a human confirmed the action.
-type timerView struct {
-	ID       string          `json:"id"`
-	ActionID string          `json:"action_id"`
-	CaseID   string          `json:"case_id"`
-	Undo     string          `json:"undo"`
-	Args     json.RawMessage `json:"args"`
-	Due      time.Time       `json:"due"`
-	Status   string          `json:"status"`
-	Note     string          `json:"note,omitempty"`
-}
-
 type timerList struct {
-	Timers []timerView `json:"timers"`
-}
-
-func viewTimer(t store.Timer) timerView {
-	return timerView{ID: t.ID, ActionID: t.ActionID, CaseID: t.CaseID, Undo: t.Tool,
-		Args: t.Args, Due: t.Due, Status: t.Status, Note: t.Note}
+	Timers []store.Timer `json:"timers"`
 }
 
 // listTimers answers GET /timers?status=: pending (the default), confirmed,
@@ -52,11 +32,10 @@ func (s *Server) listTimers(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := timerList{Timers: make([]timerView, 0, len(ts))}
-	for _, t := range ts {
-		out.Timers = append(out.Timers, viewTimer(t))
+	if ts == nil {
+		ts = []store.Timer{}
 	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, timerList{Timers: ts})
 	return nil
 }
 
@@ -76,6 +55,6 @@ func (s *Server) confirmAction(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, viewTimer(t))
+	c.JSON(http.StatusOK, t)
 	return nil
 }

@@ -23,7 +23,7 @@ func TestConfirmTimer(t *testing.T) {
 	var list timerList
 	e.must(200, "GET", "/api/v1/timers", "bot", nil).decode(t, &list)
 	if len(list.Timers) != 1 || list.Timers[0].ActionID != "ACT-000099" ||
-		list.Timers[0].Undo != "edr.release_host" {
+		list.Timers[0].Tool != "edr.release_host" {
 		t.Fatalf("GET /timers = %+v, want the one pending release of WS-0142", list)
 	}
 

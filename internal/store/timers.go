@@ -26,7 +26,7 @@ type Timer struct {
 	ActionID string `json:"action_id"`
 	CaseID   string `json:"case_id"`
 	// Tool and Args are the undo call.
-	Tool      string          `json:"tool"`
+	Tool      string          `json:"undo"`
 	Args      json.RawMessage `json:"args"`
 	Due       time.Time       `json:"due"`
 	Status    string          `json:"status"`
