@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -124,8 +125,9 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 		if d != nil {
 			_, person := d.User(value)
 			at := strings.LastIndex(value, "@")
-			t.Internal = person || at >= 0 && d.IsInternalDomain(value[at+1:]) ||
-				at < 0 && !strings.ContainsAny(value, ".:/")
+			address := strings.Count(value, "@") == 1 && !strings.ContainsAny(value, ", ;<>")
+			t.Internal = person || address && d.IsInternalDomain(value[at+1:]) ||
+				groupName.MatchString(value)
 		}
 	default:
 		t.Known = true
@@ -134,6 +136,11 @@ func (e *Engine) target(arg, kind, value string) guardrails.Target {
 	t.AllowListed = d != nil && d.AllowListed(kind, value)
 	return t
 }
+
+// groupName is a bare name such as soc-leads, which only the organisation's
+// own systems resolve; anything with a dot, an @, a colon or a slash may
+// name something outside.
+var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 
 // isPublicSuffix reports whether domain is itself a public suffix, ICANN's
 // (co.uk) or a private one (github.io), in the Public Suffix List that

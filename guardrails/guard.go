@@ -172,8 +172,11 @@ func (g *Guard) Reload(ctx context.Context) error {
 	p, err := g.load(ctx)
 	if err != nil {
 		g.setLastError(err.Error())
-		g.log.WarnContext(ctx, "policy refused; the last good policy stays",
-			"dir", g.cfg.Dir, "version", g.Version(), "error", err)
+		msg := "policy refused; the last good policy stays"
+		if g.current.Load() == nil {
+			msg = "policy refused; with no policy in force only read-only tools run"
+		}
+		g.log.WarnContext(ctx, msg, "dir", g.cfg.Dir, "version", g.Version(), "error", err)
 		return err
 	}
 	g.setLastError("")
