@@ -17,12 +17,15 @@ func benchMix() []Request {
 	block := containment("firewall.block_ip", Target{Arg: "ip", Kind: "ip", Value: "0.0.0.0/0"})
 	blockOne := containment("firewall.block_ip",
 		Target{Arg: "ip", Kind: "ip", Value: "203.0.113.7"})
+	blockSix := containment("firewall.block_ip",
+		Target{Arg: "ip", Kind: "ip", Value: "2001:db8:1::7"})
 	return []Request{
 		lookup(), lookup(), lookup(), lookup(),
 		ticket(),
 		containment("edr.isolate_host", workstation),
 		containment("edr.isolate_host", domainController),
 		blockOne,
+		blockSix,
 		block,
 	}
 }
