@@ -36,11 +36,10 @@ func benchMix() []Request {
 // cmd/conductor): a decision allocates about 35 kB, so at GOGC=100 the
 // collector sets the p99.
 //
-// TODO: containment decisions still take 75-80µs at p50 on an idle 2-core
-// machine (lookups ~12µs, writes ~30µs). OPA's evaluator costs about 1.5µs per
-// rule body it enters and a workstation isolation enters ~35 of them, most to
-// show that no hold applies; halving that needs fewer rules than the policy
-// has reasons to give.
+// TODO: containment decisions take 78-195µs at p50 on the 2-core machines
+// seen (lookups 12-16µs). OPA's evaluator costs about 1-2µs per rule body it
+// enters and ~3µs per reason set; the policy's skeleton alone takes ~29µs
+// where the whole takes ~130µs, so the 50µs target needs another evaluator.
 func BenchmarkDecide(b *testing.B) {
 	for _, gogc := range []int{100, 400} {
 		b.Run(fmt.Sprintf("gogc=%d", gogc), func(b *testing.B) {
