@@ -80,19 +80,17 @@ func override(dst *string, v string) {
 }
 
 // open builds the application from flags and config.
-func (g *globals) open(ctx context.Context) (*app.App, error) {
-	cfg, err := g.load()
-	if err != nil {
-		return nil, err
-	}
-	return app.Open(ctx, cfg, app.Options{Logger: newLogger(cfg.Log)})
-}
+func (g *globals) open(ctx context.Context) (*app.App, error) { return g.openApp(ctx, false) }
 
 // openRecord opens the application on a database that must already exist:
 // commands that read or decide on the record (audit verify, cases,
 // approvals) would otherwise make an empty one at a mistyped --db and report
 // on nothing, such as an intact chain of zero steps.
 func (g *globals) openRecord(ctx context.Context) (*app.App, error) {
+	return g.openApp(ctx, true)
+}
+
+func (g *globals) openApp(ctx context.Context, mustExist bool) (*app.App, error) {
 	cfg, err := g.load()
 	if err != nil {
 		return nil, err
@@ -101,7 +99,7 @@ func (g *globals) openRecord(ctx context.Context) (*app.App, error) {
 	if path == "" {
 		path = config.DefaultDB()
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); mustExist && errors.Is(err, fs.ErrNotExist) {
 		return nil, usageError("no database at %s: pass the --db of an existing record, or "+
 			"make one with `conductor demo --db %s` or `conductor investigate --db %s FILE`",
 			path, path, path)
@@ -139,21 +137,20 @@ func usageError(format string, args ...any) error {
 // from flags and config, and closes it when the body returns.
 func (g *globals) withApp(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(
 	*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		a, err := g.open(cmd.Context())
-		if err != nil {
-			return err
-		}
-		defer a.Close()
-		return fn(cmd, a, args)
-	}
+	return runWith(g.open, fn)
 }
 
 // withRecord is withApp for commands on an existing record (see openRecord).
 func (g *globals) withRecord(fn func(cmd *cobra.Command, a *app.App, args []string) error) func(
 	*cobra.Command, []string) error {
+	return runWith(g.openRecord, fn)
+}
+
+func runWith(open func(context.Context) (*app.App, error),
+	fn func(cmd *cobra.Command, a *app.App, args []string) error) func(
+	*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		a, err := g.openRecord(cmd.Context())
+		a, err := open(cmd.Context())
 		if err != nil {
 			return err
 		}
