@@ -6,9 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,7 +33,53 @@ func EvalFile(ctx context.Context, g *Guard, inputPath string) (Decision, error)
 	if err := dec.Decode(&req); err != nil {
 		return Decision{}, fmt.Errorf("parsing policy input %s: %w", inputPath, err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Decision{}, fmt.Errorf("parsing policy input %s: data after the JSON object; "+
+			"give one input per file", inputPath)
+	}
+	if err := exactKeys(b); err != nil {
+		return Decision{}, fmt.Errorf("parsing policy input %s: %w", inputPath, err)
+	}
 	return g.Decide(ctx, req), nil
+}
+
+// exactKeys refuses field names that encoding/json would match only by
+// ignoring case: {"risk": "containment", "RISK": "read_only"} must not be
+// decided as read-only. Every field of the input is lower snake case; the
+// arguments of the call (args) are the tool's and are not checked.
+func exactKeys(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	return walkKeys(v, "")
+}
+
+var lowerSnake = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+func walkKeys(v any, path string) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if !lowerSnake.MatchString(k) {
+				return fmt.Errorf("field %q at %s: input fields are lower case, such as "+
+					"risk or case.confidence", k, cmp.Or(path, "the top"))
+			}
+			if path == "" && k == "args" {
+				continue
+			}
+			if err := walkKeys(e, strings.TrimPrefix(path+"."+k, ".")); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if err := walkKeys(e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ReplayChange is one recorded action that the candidate policy decides

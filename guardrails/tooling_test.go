@@ -106,10 +106,16 @@ func TestEvalFile(t *testing.T) {
 		})
 	}
 
-	for _, bad := range []string{"unknown_field.json", "missing.json"} {
+	for bad, want := range map[string]string{
+		"unknown_field.json":   "unknown field",
+		"missing.json":         "no such file",
+		"case_twin_field.json": `field "RISK" at the top: input fields are lower case`,
+		"trailing_data.json":   "data after the JSON object",
+	} {
 		path := filepath.Join("testdata/inputs", bad)
-		if _, err := EvalFile(context.Background(), g, path); err == nil {
-			t.Errorf("EvalFile(%s) = nil error, want one", bad)
+		if _, err := EvalFile(context.Background(), g, path); err == nil ||
+			!strings.Contains(err.Error(), want) {
+			t.Errorf("EvalFile(%s) = %v, want an error saying %q", bad, err, want)
 		}
 	}
 }
