@@ -108,11 +108,14 @@ func (e *Engine) recheck(ctx context.Context, ap *guardrails.Approval, a *store.
 		guardrails.CheckRole(who, d.ApproverRole) != nil:
 		why := fmt.Errorf("approval %s: the policy in force now needs the role %s (%s): %w",
 			ap.ID, d.ApproverRole, reasons, guardrails.ErrApproverRole)
-		if err := e.cfg.Store.RaiseApproverRole(ctx, ap.ID, d.ApproverRole,
-			d.Reasons); err != nil {
+		if d.ExpiresAt.IsZero() {
+			d.ExpiresAt = ap.ExpiresAt
+		}
+		if err := e.cfg.Store.RaiseApproverRole(ctx, ap.ID, d.ApproverRole, d.Reasons,
+			d.ExpiresAt); err != nil {
 			return errors.Join(why, err)
 		}
-		ap.ApproverRole, ap.Reasons = d.ApproverRole, d.Reasons
+		ap.ApproverRole, ap.Reasons, ap.ExpiresAt = d.ApproverRole, d.Reasons, d.ExpiresAt
 		return why
 	}
 	return nil

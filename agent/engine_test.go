@@ -755,6 +755,9 @@ func (l laterGuard) Decide(ctx context.Context, req guardrails.Request) guardrai
 	if l.then != nil && l.then.Outcome != "" {
 		d.Outcome, d.Reasons, d.ApproverRole = l.then.Outcome, l.then.Reasons,
 			l.then.ApproverRole
+		if !l.then.ExpiresAt.IsZero() {
+			d.ExpiresAt = l.then.ExpiresAt
+		}
 		d.Permit = guardrails.Permit{}
 	}
 	return d
@@ -775,7 +778,8 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 			Reasons: []string{"kill rule: no isolation of domain controllers"}},
 			agent.ErrDeniedNow, "void", agent.ActionDenied},
 		{"needs an admin now", guardrails.Decision{Outcome: guardrails.NeedsApproval,
-			Reasons: []string{"change freeze"}, ApproverRole: "admin"},
+			Reasons: []string{"change freeze"}, ApproverRole: "admin",
+			ExpiresAt: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)},
 			guardrails.ErrApproverRole, "pending", agent.ActionHeld},
 	}
 	for _, tt := range tests {
@@ -808,9 +812,11 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 					tt.wantStatus, tt.wantAction)
 			}
 			if tt.then.ApproverRole != "" && (got.ApproverRole != tt.then.ApproverRole ||
-				!slices.Equal(got.Reasons, tt.then.Reasons)) {
-				t.Errorf("approval needs %s for %q, want %s for %q", got.ApproverRole,
-					got.Reasons, tt.then.ApproverRole, tt.then.Reasons)
+				!slices.Equal(got.Reasons, tt.then.Reasons) ||
+				!got.ExpiresAt.Equal(tt.then.ExpiresAt)) {
+				t.Errorf("approval needs %s for %q until %s, want %s for %q until %s",
+					got.ApproverRole, got.Reasons, got.ExpiresAt, tt.then.ApproverRole,
+					tt.then.Reasons, tt.then.ExpiresAt)
 			}
 			if c, _ := e.app.Store.GetCase(e.ctx, id); tt.wantStatus == "void" &&
 				c.State == store.StateWaitingApproval {

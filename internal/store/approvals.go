@@ -163,18 +163,20 @@ func (s *Store) DecideApproval(ctx context.Context, id, status, by, note string,
 	return err
 }
 
-// RaiseApproverRole makes a pending approval need role, for reasons: the
-// policy in force when someone tried to approve it wants more than the
-// policy that held it. It is [ErrNotPending] once the approval is decided.
-func (s *Store) RaiseApproverRole(ctx context.Context, id, role string,
-	reasons []string) error {
+// RaiseApproverRole makes a pending approval need role, for reasons, until
+// expires: the policy in force when someone tried to approve it wants more
+// than the policy that held it, for as long as that role's approvals last.
+// It is [ErrNotPending] once the approval is decided.
+func (s *Store) RaiseApproverRole(ctx context.Context, id, role string, reasons []string,
+	expires time.Time) error {
 	rs, err := json.Marshal(reasons)
 	if err != nil {
 		return fmt.Errorf("raising the role of approval %s: %w", id, err)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE approvals SET approver_role = ?, reasons = ?
-			WHERE id = ? AND status = ?`, role, string(rs), id, ApprovalPending)
+		res, err := tx.ExecContext(ctx, `UPDATE approvals SET approver_role = ?, reasons = ?,
+			expires_at = ? WHERE id = ? AND status = ?`, role, string(rs), fmtTime(expires), id,
+			ApprovalPending)
 		if err != nil {
 			return fmt.Errorf("raising the role of approval %s: %w", id, err)
 		}
