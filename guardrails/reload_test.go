@@ -164,3 +164,61 @@ func TestReloadUnchangedKeepsPolicy(t *testing.T) {
 		t.Errorf("Status() = %+v, want version %s and LastError %q", s, before.Version, err)
 	}
 }
+
+// TestWatchFollowsAReplacedFolder: a deploy that swaps the policy folder
+// (mv a new one into place, or rm and copy) is reloaded, and so is every
+// later edit of the new folder.
+func TestWatchFollowsAReplacedFolder(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "policies")
+	if err := os.Rename(copyPolicies(t, nil), dir); err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(context.Background(), Config{Dir: dir, Watch: true, Now: fixedNow,
+		Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	first := g.Version()
+
+	// Swap in a copy whose kill switch is on.
+	next := filepath.Join(root, "policies.new")
+	if err := os.Rename(copyPolicies(t, nil), next); err != nil {
+		t.Fatal(err)
+	}
+	setKillSwitch(t, next, true)
+	if err := os.Rename(dir, filepath.Join(root, "policies.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, dir); err != nil {
+		t.Fatal(err)
+	}
+	swapped := waitStatus(t, g, "the swapped-in folder", func(s Status) bool {
+		return s.Version != first && s.LastError == ""
+	}).Version
+
+	// An edit of the folder now in place is seen too.
+	setKillSwitch(t, dir, false)
+	waitStatus(t, g, "an edit after the swap", func(s Status) bool {
+		return s.Version != swapped && s.LastError == ""
+	})
+	if d := g.Decide(context.Background(), ticket()); d.Outcome != Allow {
+		t.Errorf("Decide(ticket) after the switch went off = %s %q, want allow", d.Outcome,
+			d.Reasons)
+	}
+}
+
+func setKillSwitch(t *testing.T, dir string, on bool) {
+	t.Helper()
+	path := filepath.Join(dir, "data.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := `"kill_switch": false`, `"kill_switch": true`
+	if !on {
+		from, to = to, from
+	}
+	writeFile(t, path, strings.Replace(string(b), from, to, 1))
+}

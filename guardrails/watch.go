@@ -2,6 +2,7 @@ package guardrails
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -22,6 +23,7 @@ const reloadTimeout = 2 * time.Minute
 // watcher reloads the policy when files in its folder change.
 type watcher struct {
 	fsw    *fsnotify.Watcher
+	dir    string // the policy folder, cleaned and absolute
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -33,17 +35,23 @@ func (g *Guard) startWatch() error {
 		return nil
 	}
 
+	dir, err := filepath.Abs(g.cfg.Dir)
+	if err != nil {
+		return fmt.Errorf("watching policy folder: %w", err)
+	}
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("watching policy folder: %w", err)
 	}
-	if err := addTree(fsw, g.cfg.Dir); err != nil {
+	// The parent too: a deploy that swaps the folder (mv new policies, or rm
+	// and copy) replaces what the folder's own watch follows.
+	if err := errors.Join(addTree(fsw, dir), fsw.Add(filepath.Dir(dir))); err != nil {
 		fsw.Close()
 		return fmt.Errorf("watching policy folder: %w", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	g.watch = &watcher{fsw: fsw, cancel: cancel, done: make(chan struct{})}
+	g.watch = &watcher{fsw: fsw, dir: dir, cancel: cancel, done: make(chan struct{})}
 	go g.watchLoop(ctx, g.watch)
 	return nil
 }
@@ -90,10 +98,19 @@ func (g *Guard) watchLoop(ctx context.Context, w *watcher) {
 	}
 }
 
-// noteEvent schedules a reload, and watches a folder created under Dir.
+// noteEvent schedules a reload, and watches a folder created under Dir or a
+// new folder put in Dir's place.
 func (g *Guard) noteEvent(w *watcher, ev fsnotify.Event, timer *time.Timer) {
 	if ev.Op == fsnotify.Chmod {
 		return
+	}
+	name := filepath.Clean(ev.Name)
+	if filepath.Dir(name) == filepath.Dir(w.dir) && name != w.dir {
+		return // a neighbour of the policy folder
+	}
+	if name == w.dir && ev.Has(fsnotify.Rename) {
+		// The watch would follow the folder to its new name; drop it.
+		_ = w.fsw.Remove(w.dir)
 	}
 	if ev.Has(fsnotify.Create) {
 		if info, err := os.Stat(ev.Name); err == nil && info.IsDir() {
