@@ -47,6 +47,15 @@ var reservedAgentNames = []string{"playbook", "llm", "timer"}
 
 var keyName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
+// ValidName reports whether name may name a key or a person: 1-64 letters,
+// digits, '.', '_', '@' or '-', starting with a letter or digit, and not one
+// of the engine's own actors. A name with a colon would read as an actor of
+// its own ("analyst:mcp:lee").
+func ValidName(name string) bool {
+	return keyName.MatchString(name) && !slices.Contains(reservedAgentNames,
+		strings.ToLower(name))
+}
+
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ErrBadKeys is wrapped by every error about a malformed keys file.

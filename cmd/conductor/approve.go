@@ -7,14 +7,15 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/conductor-sec/conductor/internal/app"
-
+	"github.com/conductor-sec/conductor/api"
 	"github.com/conductor-sec/conductor/guardrails"
+	"github.com/conductor-sec/conductor/internal/app"
 	"github.com/conductor-sec/conductor/internal/report"
 	"github.com/conductor-sec/conductor/internal/store"
 )
@@ -38,8 +39,19 @@ func (i *identity) flags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&i.role, "role", "analyst", "your role: analyst, lead or admin")
 }
 
-func (i identity) principal() guardrails.Principal {
-	return guardrails.Principal{Name: "analyst:" + i.name, Role: i.role}
+// principal is the person the flags name, refused when --as is not a plain
+// name (so "--as mcp:lee" cannot pass for someone other than lee) or --role
+// is not a human role.
+func (i identity) principal() (guardrails.Principal, error) {
+	if !api.ValidName(i.name) {
+		return guardrails.Principal{}, usageError("--as %q: give your name, 1-64 letters, "+
+			"digits, '.', '_', '@' or '-' (no prefix such as analyst:)", i.name)
+	}
+	if !slices.Contains([]string{api.RoleAnalyst, api.RoleLead, api.RoleAdmin}, i.role) {
+		return guardrails.Principal{}, usageError("--role %q: give analyst, lead or admin",
+			i.role)
+	}
+	return guardrails.Principal{Name: "analyst:" + i.name, Role: i.role}, nil
 }
 
 func newApprovalsCmd(g *globals) *cobra.Command {
@@ -139,7 +151,11 @@ func newApproveCmd(g *globals, approve bool) *cobra.Command {
 			if !approve {
 				decide = a.Engine.Reject
 			}
-			out, err := decide(cmd.Context(), args[0], who.principal(), note)
+			me, err := who.principal()
+			if err != nil {
+				return err
+			}
+			out, err := decide(cmd.Context(), args[0], me, note)
 			if errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("no approval or action %s: list the pending ones with "+
 					"`conductor approvals`: %w", args[0], err)

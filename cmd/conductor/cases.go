@@ -87,7 +87,11 @@ func newCaseCloseCmd(g *globals) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			c, err := a.Engine.Close(cmd.Context(), args[0], verdict, note, who.principal())
+			me, err := who.principal()
+			if err != nil {
+				return err
+			}
+			c, err := a.Engine.Close(cmd.Context(), args[0], verdict, note, me)
 			if err != nil {
 				return err
 			}

@@ -270,3 +270,24 @@ func TestJSONShapesMatchREST(t *testing.T) {
 		t.Errorf("logs search --limit 0 = %v, want exit 2 naming the range", err)
 	}
 }
+
+// TestAsNamesAPerson: --as takes a plain name, so no prefix lets one person
+// pass for another, and --role a human role.
+func TestAsNamesAPerson(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "demo.db")
+	mustRun(t, "demo", "--db", db)
+	for _, tt := range []struct{ as, role, want string }{
+		{"mcp:lee", "analyst", `--as "mcp:lee"`},
+		{"analyst:lee", "analyst", `--as "analyst:lee"`},
+		{"", "analyst", `--as ""`},
+		{"llm", "lead", `--as "llm"`},
+		{"kim", "boss", `--role "boss": give analyst, lead or admin`},
+	} {
+		_, err := run(t, "--db", db, "approve", "APR-000001", "--as", tt.as, "--role", tt.role)
+		var ec exitCodeError
+		if !errors.As(err, &ec) || ec.code != 2 || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("approve --as %q --role %s = %v, want exit 2 saying %s", tt.as, tt.role,
+				err, tt.want)
+		}
+	}
+}

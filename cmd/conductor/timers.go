@@ -68,7 +68,11 @@ func newConfirmCmd(g *globals) *cobra.Command {
 		Short: "Keep a time-limited containment in force: its undo will not run",
 		Args:  cobra.ExactArgs(1),
 		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, args []string) error {
-			t, err := a.Engine.Confirm(cmd.Context(), args[0], who.principal(), note)
+			me, err := who.principal()
+			if err != nil {
+				return err
+			}
+			t, err := a.Engine.Confirm(cmd.Context(), args[0], me, note)
 			if err != nil {
 				return err
 			}
