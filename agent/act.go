@@ -96,6 +96,10 @@ func (e *Engine) decideAndRun(ctx context.Context, r *run, a *store.Action, spec
 		if err := e.execute(ctx, a, d.Permit); err != nil || a.Status != ActionExecuted {
 			return err
 		}
+		if err := e.supersedeTimers(ctx, a, spec,
+			strings.HasPrefix(a.Actor, "analyst:")); err != nil {
+			return err
+		}
 		return e.armTimer(ctx, a, spec, d)
 	case guardrails.NeedsApproval:
 		return e.hold(ctx, a, d)

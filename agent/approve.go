@@ -65,6 +65,12 @@ func (e *Engine) Approve(ctx context.Context, id string, who guardrails.Principa
 	if err := e.execute(ctx, &a, permit); err != nil {
 		return ApprovalOutcome{}, err
 	}
+	if spec, ok := e.cfg.Tools.Spec(a.Tool); ok && a.Status == ActionExecuted {
+		// A person approved it: it stands like their own.
+		if err := e.supersedeTimers(ctx, &a, spec, true); err != nil {
+			return ApprovalOutcome{}, err
+		}
+	}
 	return e.resume(ctx, ap, a)
 }
 

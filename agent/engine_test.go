@@ -50,6 +50,7 @@ func prop(ref, tool, args string) agent.Proposal {
 type env struct {
 	app *app.App
 	ctx context.Context
+	t   testing.TB
 }
 
 func newEnv(t *testing.T, opts app.Options) *env {
@@ -61,7 +62,7 @@ func newEnv(t *testing.T, opts app.Options) *env {
 		t.Fatalf("app.Open: %v", err)
 	}
 	t.Cleanup(func() { a.Close() })
-	return &env{app: a, ctx: ctx}
+	return &env{app: a, ctx: ctx, t: t}
 }
 
 // openCase ingests findings that correlate into one case and returns its id.
@@ -828,6 +829,68 @@ func TestApprovalRechecksPolicy(t *testing.T) {
 					snap.Isolated)
 			}
 		})
+	}
+}
+
+// TestTimersMakeWayForHumans: an agent's time limit never lifts what a
+// person keeps in force. Releasing a host cancels its pending undo; an agent
+// repeating a containment a human confirmed arms no new one; a containment a
+// person applies again stands.
+func TestTimersMakeWayForHumans(t *testing.T) {
+	lin := guardrails.Principal{Name: "analyst:lin", Role: "lead"}
+	isolate := prop("ws", "edr.isolate_host", `{"host":"WS-0142","reason":"beacon"}`)
+	tests := []struct {
+		name string
+		then func(e *env, id string, acted store.Action) // after the agent's isolation
+		want int                                         // isolations standing at the end
+	}{
+		{"released then isolated by a lead", func(e *env, id string, _ store.Action) {
+			mustPropose(e, id, prop("rel", "edr.release_host", `{"host":"WS-0142"}`), lin)
+			mustPropose(e, id, prop("again", "edr.isolate_host", `{"host":"WS-0142"}`), lin)
+		}, 1},
+		{"confirmed then repeated by the agent", func(e *env, id string, acted store.Action) {
+			if _, err := e.app.Engine.Confirm(e.ctx, acted.ID, lin, "keep it"); err != nil {
+				e.t.Fatal(err)
+			}
+			bot := guardrails.Principal{Name: "agent:bot", Role: "agent"}
+			mustPropose(e, id, prop("repeat", "edr.isolate_host", `{"host":"WS-0142"}`), bot)
+		}, 1},
+		{"released by a lead", func(e *env, id string, _ store.Action) {
+			mustPropose(e, id, prop("rel", "edr.release_host", `{"host":"WS-0142"}`), lin)
+		}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now().UTC()
+			p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{isolate}}}
+			e := newEnv(t, app.Options{Planner: p, Now: func() time.Time { return now }})
+			e.t = t
+			id := e.openCase(t, beacon("WS-0142")...)
+			rep := e.investigate(t, id)
+			if rep.Actions[0].Status != agent.ActionExecuted {
+				t.Fatalf("agent isolation = %s, want executed", rep.Actions[0].Status)
+			}
+
+			tt.then(e, id, rep.Actions[0])
+			now = now.Add(5 * time.Hour)
+			fired, err := e.app.Engine.RunTimers(e.ctx)
+
+			if err != nil || len(fired) != 0 {
+				t.Errorf("RunTimers = %+v, %v; want nothing left to undo", fired, err)
+			}
+			if snap, _ := e.app.Lab.State(e.ctx); len(snap.Isolated) != tt.want {
+				t.Errorf("isolated = %+v, want %d", snap.Isolated, tt.want)
+			}
+		})
+	}
+}
+
+func mustPropose(e *env, id string, p agent.Proposal, who guardrails.Principal) {
+	e.t.Helper()
+	a, err := e.app.Engine.Propose(e.ctx, id, p, who)
+	if err != nil || a.Status != agent.ActionExecuted {
+		e.t.Fatalf("%s %s by %s = %s (%s), %v; want executed", p.Tool, p.Args, who.Name,
+			a.Status, a.Error, err)
 	}
 }
 

@@ -37,6 +37,15 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 		Args: mustJSON(undoArgs(spec, args)),
 		Due:  e.now().UTC().Add(d.UndoAfter),
 	}
+	// A human already said this containment stands: an agent repeating it
+	// must not arm an undo that would lift it.
+	kept, err := e.cfg.Store.TimersFor(ctx, t.Tool, t.Args, store.TimerConfirmed)
+	if err != nil {
+		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
+	}
+	if len(kept) > 0 {
+		return nil
+	}
 	if _, err := e.cfg.Store.PutTimer(ctx, &t); err != nil {
 		return fmt.Errorf("arming timer of %s: %w", a.ID, err)
 	}
@@ -46,6 +55,47 @@ func (e *Engine) armTimer(ctx context.Context, a *store.Action, spec tools.Spec,
 		Summary: fmt.Sprintf("%s stands until %s; then %s runs unless a human confirms %s",
 			a.Tool, t.Due.Format(time.RFC3339), spec.Undo, a.ID),
 	})
+}
+
+// supersedeTimers cancels the pending time limits an executed containment
+// makes moot: a lift (a release, an unblock) ends what they would undo, and a
+// containment a human applied or approved stands, so an older agent's timer
+// must not lift it later.
+func (e *Engine) supersedeTimers(ctx context.Context, a *store.Action, spec tools.Spec,
+	human bool) error {
+	if spec.Risk != tools.RiskContain || (!spec.Lifts && !human) || spec.Undo == "" {
+		return nil
+	}
+	var args map[string]any
+	if err := json.Unmarshal(a.Args, &args); err != nil {
+		return fmt.Errorf("superseding timers of %s: %w", a.ID, err)
+	}
+	undoTool, why := spec.Undo, "applied again by "+a.Actor+" in "+a.ID
+	if spec.Lifts {
+		undoTool, why = a.Tool, "lifted by "+a.ID
+	}
+	ts, err := e.cfg.Store.TimersFor(ctx, undoTool, mustJSON(undoArgs(spec, args)),
+		store.TimerPending)
+	if err != nil {
+		return fmt.Errorf("superseding timers of %s: %w", a.ID, err)
+	}
+	for _, t := range ts {
+		err := e.cfg.Store.SettleTimer(ctx, t.ID, store.TimerSuperseded, why)
+		if errors.Is(err, store.ErrNotPending) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := e.record(ctx, &store.Step{
+			CaseID: t.CaseID, Actor: timerActor, Kind: "timer", Tool: t.Tool, Args: t.Args,
+			Status:  store.TimerSuperseded,
+			Summary: fmt.Sprintf("time limit of %s will not run: %s", t.ActionID, why),
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Confirm keeps a time-limited action in force: its timer is cancelled and

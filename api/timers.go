@@ -12,7 +12,8 @@ import (
 )
 
 // timerStatuses are the values GET /timers accepts.
-var timerStatuses = []string{store.TimerPending, store.TimerConfirmed, store.TimerFired, "all"}
+var timerStatuses = []string{store.TimerPending, store.TimerConfirmed, store.TimerFired,
+	store.TimerSuperseded, "all"}
 
 type timerList struct {
 	Timers []store.Timer `json:"timers"`

@@ -17,6 +17,9 @@ const (
 	TimerConfirmed = "confirmed"
 	// TimerFired ran its undo (or handed it to the guard, which decided).
 	TimerFired = "fired"
+	// TimerSuperseded will not run: the containment was lifted, or a human
+	// applied or approved it again, before it was due.
+	TimerSuperseded = "superseded"
 )
 
 // Timer undoes a reversible action at Due unless a human confirms the action
@@ -91,6 +94,19 @@ func (s *Store) ListTimers(ctx context.Context, status string) ([]Timer, error) 
 		WHERE ? = '' OR status = ? ORDER BY due, id`, status, status)
 	if err != nil {
 		return nil, fmt.Errorf("listing timers: %w", err)
+	}
+	return ts, nil
+}
+
+// TimersFor returns the timers in status whose undo is tool with exactly
+// args, oldest first: those that would undo one containment.
+func (s *Store) TimersFor(ctx context.Context, tool string, args json.RawMessage,
+	status string) ([]Timer, error) {
+	ts, err := queryAll(ctx, s.db, scanTimer, `SELECT `+timerCols+` FROM timers
+		WHERE tool = ? AND args = ? AND status = ? ORDER BY created_at, id`, tool, blob(args),
+		status)
+	if err != nil {
+		return nil, fmt.Errorf("listing timers of %s %s: %w", tool, args, err)
 	}
 	return ts, nil
 }
