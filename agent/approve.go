@@ -141,7 +141,20 @@ func (e *Engine) voidNow(ctx context.Context, ap *guardrails.Approval, a *store.
 	if err := e.cfg.Store.UpdateAction(ctx, a); err != nil {
 		return errors.Join(why, fmt.Errorf("updating action %s: %w", a.ID, err))
 	}
-	return why
+	return errors.Join(why, e.undoLost(ctx, *a, "the policy in force denies it: "+reasons))
+}
+
+// undoLost opens a manual task when a time limit's undo will never run (its
+// approval expired or is void): the containment still stands, and a person
+// must lift it or decide that it stays.
+func (e *Engine) undoLost(ctx context.Context, a store.Action, why string) error {
+	if a.Actor != timerActor {
+		return nil
+	}
+	_, err := e.addTask(ctx, a.CaseID, Task{Ref: "manual/" + a.Ref,
+		Title:  fmt.Sprintf("Run %s by hand, or decide the containment stays: %s", a.Tool, why),
+		Detail: fmt.Sprintf("undo %s %s (%s)", a.Tool, a.Args, a.Reason)}, timerActor)
+	return err
 }
 
 // Reject refuses a held action; it never runs, and the case resumes without it.
@@ -200,8 +213,10 @@ func (e *Engine) loadHeld(ctx context.Context, id string,
 	}
 	if why != nil {
 		if ap.Status == "pending" {
-			_ = e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
-				e.now().UTC())
+			if e.cfg.Store.DecideApproval(ctx, ap.ID, "void", who.Name, why.Error(),
+				e.now().UTC()) == nil {
+				why = errors.Join(why, e.undoLost(ctx, a, "its approval is void: "+why.Error()))
+			}
 		}
 		return ap, a, e.refusal(ctx, ap, who, why)
 	}
@@ -302,6 +317,9 @@ func (e *Engine) expireLocked(ctx context.Context, ap guardrails.Approval) (bool
 	}); err != nil {
 		return true, err
 	}
+	if err := e.undoLost(ctx, a, "its approval expired"); err != nil {
+		return true, err
+	}
 	return true, e.settle(ctx, ap.CaseID)
 }
 
@@ -316,8 +334,7 @@ func (e *Engine) settle(ctx context.Context, caseID string) error {
 	if c.State != store.StateWaitingApproval {
 		return nil
 	}
-	return e.finish(ctx, &run{c: c, planner: e.cfg.Planner, status: StatusDone,
-		reason: "no approval left to wait for"})
+	return e.finish(ctx, &run{c: c, planner: e.cfg.Planner, status: StatusDone})
 }
 
 // Resume finishes work a previous process left: actions marked running (the

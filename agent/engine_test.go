@@ -885,6 +885,49 @@ func TestTimersMakeWayForHumans(t *testing.T) {
 	}
 }
 
+// TestLostUndoOpensTask: an undo held for approval whose approval lapses
+// leaves the containment standing, so a person is given the task.
+func TestLostUndoOpensTask(t *testing.T) {
+	g, err := guardrails.New(context.Background(), guardrails.Config{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	now := time.Now().UTC()
+	then := &guardrails.Decision{}
+	p := &scripted{verdict: "malicious", rounds: [][]agent.Proposal{{
+		prop("ws", "edr.isolate_host", `{"host":"WS-0142","reason":"beacon"}`),
+	}}}
+	e := newEnv(t, app.Options{Planner: p, Guard: laterGuard{g, then},
+		Now: func() time.Time { return now }})
+	id := e.openCase(t, beacon("WS-0142")...)
+	e.investigate(t, id)
+
+	// The kill switch goes on: the undo waits for an analyst who never comes.
+	now = now.Add(5 * time.Hour)
+	*then = guardrails.Decision{Outcome: guardrails.NeedsApproval, ApproverRole: "analyst",
+		Reasons: []string{"kill switch is on"}, ExpiresAt: now.Add(time.Hour)}
+	if fired, err := e.app.Engine.RunTimers(e.ctx); err != nil || len(fired) != 1 {
+		t.Fatalf("RunTimers = %+v, %v; want the undo proposed", fired, err)
+	}
+	now = now.Add(2 * time.Hour)
+	if n, err := e.app.Engine.ExpireApprovals(e.ctx); err != nil || n != 1 {
+		t.Fatalf("ExpireApprovals = %d, %v; want the undo's approval expired", n, err)
+	}
+
+	tasks, err := e.app.Store.CaseTasks(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, task := range tasks {
+		found = found || strings.HasPrefix(task.Title, "Run edr.release_host by hand")
+	}
+	if !found {
+		t.Errorf("tasks = %+v, want one to release WS-0142 by hand", tasks)
+	}
+}
+
 func mustPropose(e *env, id string, p agent.Proposal, who guardrails.Principal) {
 	e.t.Helper()
 	a, err := e.app.Engine.Propose(e.ctx, id, p, who)

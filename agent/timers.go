@@ -188,7 +188,7 @@ func (e *Engine) fireLocked(ctx context.Context, t store.Timer) (bool, error) {
 		why = "the undo could not be proposed: " + ferr.Error()
 	}
 	if _, err := e.addTask(ctx, t.CaseID, Task{Ref: "manual/undo/" + t.ActionID,
-		Title: fmt.Sprintf("Undo %s by hand with %s, or confirm it: its time limit "+
+		Title: fmt.Sprintf("Undo %s by hand with %s, or decide it stays: its time limit "+
 			"passed but %s", t.ActionID, t.Tool, why),
 		Detail: fmt.Sprintf("undo %s %s", t.Tool, t.Args)}, timerActor); err != nil {
 		return true, errors.Join(ferr, err)
