@@ -371,22 +371,52 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 	return ids, nil
 }
 
+// ResumePaused investigates again, each under its lock, the cases a policy
+// engine failure paused: their actions left proposed are decided again. Call
+// it once a policy is in force (the server does on every timer tick); it
+// returns the cases it resumed.
+func (e *Engine) ResumePaused(ctx context.Context) ([]string, error) {
+	paused, err := e.cfg.Store.ListCases(ctx, store.CaseFilter{State: store.StatePaused})
+	if err != nil {
+		return nil, fmt.Errorf("listing paused cases: %w", err)
+	}
+	var ids []string
+	for _, c := range paused {
+		if !hasFlag(&c, FlagPolicyError) {
+			continue // paused for another reason (the planner failed): a human decides
+		}
+		unlock, err := e.locks.Lock(ctx, c.ID)
+		if err != nil {
+			return ids, err
+		}
+		_, err = e.Investigate(ctx, c.ID)
+		unlock()
+		if err != nil {
+			return ids, fmt.Errorf("resuming %s: %w", c.ID, err)
+		}
+		ids = append(ids, c.ID)
+	}
+	return ids, nil
+}
+
 // resumeCase retries the case's unfinished actions, then re-plans it, on one
 // enrichment of the case.
 func (e *Engine) resumeCase(ctx context.Context, id string) error {
-	ctx, cancel := context.WithTimeout(ctx, e.cfg.Budgets.MaxDuration)
-	defer cancel()
+	_, err := e.Investigate(ctx, id)
+	return err
+}
 
-	r, err := e.start(ctx, id, true)
-	if err != nil {
-		return err
-	}
+// retryProposed decides again, and runs when allowed, the case's actions
+// left proposed: the process died before their decision, or the policy
+// engine failed (no valid policy), and a planner that sees them recorded
+// would not propose them again.
+func (e *Engine) retryProposed(ctx context.Context, r *run) error {
 	if err := e.refreshSteps(ctx, r); err != nil {
 		return err
 	}
-	acts, err := e.cfg.Store.CaseActions(ctx, id)
+	acts, err := e.cfg.Store.CaseActions(ctx, r.c.ID)
 	if err != nil {
-		return fmt.Errorf("loading actions of %s: %w", id, err)
+		return fmt.Errorf("loading actions of %s: %w", r.c.ID, err)
 	}
 	for _, a := range acts {
 		if a.Status != ActionProposed {
@@ -402,7 +432,9 @@ func (e *Engine) resumeCase(ctx context.Context, id string) error {
 		if err := e.decideAndRun(ctx, r, &a, spec); err != nil {
 			return err
 		}
+		if r.status != "" {
+			break // the policy engine failed again: the case pauses
+		}
 	}
-	_, err = e.drive(ctx, r)
-	return err
+	return nil
 }

@@ -488,11 +488,19 @@ func TestPolicyErrorPausesCase(t *testing.T) {
 			rep.Actions)
 	}
 
-	fixed, p.calls = true, 0
-	rep = e.investigate(t, id)
-	if got := statuses(rep); got["ws"] != agent.ActionExecuted {
-		t.Errorf("after the engine recovered: %v, want the isolation decided again and run",
-			got)
+	fixed = true
+	ids, err := e.app.Engine.ResumePaused(e.ctx)
+	if err != nil || !slices.Equal(ids, []string{id}) {
+		t.Fatalf("ResumePaused = %v, %v; want %s", ids, err, id)
+	}
+	rep, err = e.app.Engine.CaseReport(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(rep); got["ws"] != agent.ActionExecuted ||
+		rep.Case.State == store.StatePaused {
+		t.Errorf("after the engine recovered: %v, case %s; want the isolation decided again "+
+			"and run, the case no longer paused", got, rep.Case.State)
 	}
 }
 

@@ -53,6 +53,9 @@ func (e *Engine) Investigate(ctx context.Context, caseID string) (Report, error)
 	if err != nil {
 		return Report{}, err
 	}
+	if err := e.retryProposed(ctx, r); err != nil {
+		return Report{}, err
+	}
 	return e.drive(ctx, r)
 }
 

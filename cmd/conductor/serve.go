@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conductor-sec/conductor/api"
+	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/app"
 )
 
@@ -25,7 +26,8 @@ func newServeCmd(g *globals) *cobra.Command {
 			"only on a loopback address, with a one-time admin token printed on stderr.\n" +
 			"--new-key NAME --role ROLE makes a token, adds it to --keys and prints it once.\n" +
 			"Every --timer-interval it undoes due, unconfirmed time-limited containment\n" +
-			"and expires lapsed approvals, as `conductor timers run` does.\n" +
+			"and expires lapsed approvals, as `conductor timers run` does, and resumes\n" +
+			"cases a policy outage paused once a policy is in force.\n" +
 			"SIGTERM or Ctrl-C shuts down gracefully. See docs/api.md.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -70,6 +72,14 @@ func runTimersEvery(ctx context.Context, a *app.App, interval time.Duration) {
 		expired, err := a.Engine.ExpireApprovals(ctx)
 		if err != nil && ctx.Err() == nil {
 			a.Logger.Error("expiring approvals", "error", err)
+		}
+		// Cases a policy outage paused go on once a policy is in force again.
+		if a.Guard.Version() != guardrails.NoPolicyVersion {
+			if ids, err := a.Engine.ResumePaused(ctx); err != nil && ctx.Err() == nil {
+				a.Logger.Error("resuming paused cases", "error", err)
+			} else if len(ids) > 0 {
+				a.Logger.Info("resumed cases a policy outage paused", "cases", ids)
+			}
 		}
 		if len(fired) > 0 || expired > 0 {
 			a.Logger.Info("timers run", "time_limits_reached", len(fired),
