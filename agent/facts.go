@@ -147,11 +147,20 @@ var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 // golang.org/x/net carries.
 func isPublicSuffix(domain string) bool {
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
-	if d == "" || !strings.Contains(d, ".") {
-		return false // a single label is refused by the policy for another reason
+	if d == "" || !strings.Contains(d, ".") || internalIP(d) || isAddress(d) {
+		return false // refused by the policy for another reason
 	}
 	suffix, _ := publicsuffix.PublicSuffix(d)
 	return suffix == d
+}
+
+// isAddress reports whether s is an IP address or network.
+func isAddress(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
 }
 
 // internalIP reports private, loopback, link-local and unspecified addresses,

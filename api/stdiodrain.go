@@ -42,6 +42,9 @@ func (d *stdioDrain) input(ctx context.Context, in io.Reader) io.Reader {
 		r := bufio.NewReader(in)
 		for {
 			line, err := r.ReadBytes('\n')
+			if len(line) > 0 && line[len(line)-1] != '\n' {
+				line = append(line, '\n') // the last request, unterminated
+			}
 			if len(line) > 0 {
 				if id, ok := rpcRequestID(line); ok {
 					d.mu.Lock()

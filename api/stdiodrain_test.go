@@ -26,7 +26,7 @@ func TestStdioAnswersEveryRequestBeforeEOF(t *testing.T) {
 			`"edr.isolate_host","arguments":{"case_id":"CASE-000001","host":"DC-01"}}}`,
 		`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"cases_list",` +
 			`"arguments":{}}}`,
-	}, "\n") + "\n"
+	}, "\n") // the last request has no newline: a script may well send it so
 	var out bytes.Buffer
 
 	err := ServeStdio(context.Background(), StdioConfig{App: e.app, Client: "script"},

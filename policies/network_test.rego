@@ -262,3 +262,26 @@ test_public_suffix_denied if {
 	}]})
 	denied_because(req, `"github.io" is a public suffix: blocking it blocks every domain under it`)
 }
+
+# Lifting a block is never what cuts the organisation off: unblocking an
+# allow-listed address, a public suffix or an internal range runs.
+test_unblocks_are_not_judged_as_blocks if {
+	every req in [
+		patched(block_ip("8.8.8.8"), {"tool": "firewall.unblock_ip", "lifts": true}),
+		patched(block_ip("10.0.0.0/8"), {"tool": "firewall.unblock_ip", "lifts": true}),
+		patched(block_domain("co.uk"), {
+			"tool": "firewall.unblock_domain", "lifts": true,
+			"targets": [{
+				"arg": "domain", "kind": "domain", "value": "co.uk", "known": true,
+				"public_suffix": true,
+			}],
+		}),
+	] {
+		outcome(req) == "allow"
+	}
+}
+
+test_unblock_of_a_wildcard_denied if {
+	req := patched(block_ip("0.0.0.0/0"), {"tool": "firewall.unblock_ip", "lifts": true})
+	denied_because(req, `target ip "0.0.0.0/0" is a wildcard, not one entity`)
+}

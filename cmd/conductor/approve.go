@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -54,6 +55,19 @@ func (i identity) principal() (guardrails.Principal, error) {
 	return guardrails.Principal{Name: "analyst:" + i.name, Role: i.role}, nil
 }
 
+// statusFilter checks a --status value against the statuses a list knows and
+// returns what the store takes: "" for all ("all" or "").
+func statusFilter(status string, known ...string) (string, error) {
+	if status == "all" || status == "" {
+		return "", nil
+	}
+	if !slices.Contains(known, status) {
+		return "", usageError("--status %q: give one of %s, or all", status,
+			strings.Join(known, ", "))
+	}
+	return status, nil
+}
+
 func newApprovalsCmd(g *globals) *cobra.Command {
 	var asJSON bool
 	var status string
@@ -62,10 +76,15 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 		Short: "List approval requests (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
+			st, err := statusFilter(status, "pending", "approved", "rejected", "expired",
+				"used", "void")
+			if err != nil {
+				return err
+			}
 			if _, err := a.Engine.ExpireApprovals(cmd.Context()); err != nil {
 				return err
 			}
-			aps, err := a.Store.ListApprovals(cmd.Context(), status)
+			aps, err := a.Store.ListApprovals(cmd.Context(), st)
 			if err != nil {
 				return err
 			}
@@ -84,7 +103,7 @@ func newApprovalsCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().StringVar(&status, "status", "pending",
-		"pending, approved, rejected, expired, used, void, or empty for all")
+		"pending, approved, rejected, expired, used, void, or all")
 	cmd.AddCommand(newApprovalShowCmd(g))
 	return cmd
 }

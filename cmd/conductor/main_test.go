@@ -269,6 +269,17 @@ func TestJSONShapesMatchREST(t *testing.T) {
 	if !errors.As(err, &ec) || ec.code != 2 || !strings.Contains(err.Error(), "1 to 1000") {
 		t.Errorf("logs search --limit 0 = %v, want exit 2 naming the range", err)
 	}
+	for _, list := range []string{"timers", "approvals"} {
+		if _, err := run(t, "--db", db, list, "--status", "soon"); !errors.As(err, &ec) ||
+			ec.code != 2 || !strings.Contains(err.Error(), `--status "soon": give one of`) {
+			t.Errorf("%s --status soon = %v, want exit 2 naming the statuses", list, err)
+		}
+		var all []map[string]any
+		out := mustRun(t, "--db", db, list, "--status", "all", "--json")
+		if err := json.Unmarshal([]byte(out), &all); err != nil || len(all) == 0 {
+			t.Errorf("%s --status all --json = %s (%v), want every one", list, out, err)
+		}
+	}
 }
 
 // TestAsNamesAPerson: --as takes a plain name, so no prefix lets one person

@@ -31,17 +31,21 @@ func newServeCmd(g *globals) *cobra.Command {
 			"SIGTERM or Ctrl-C shuts down gracefully. See docs/api.md.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("new-key") && !api.ValidName(newKey) {
+				return usageError("--new-key %q: give the key's name, 1-64 letters, digits, "+
+					"'.', '_', '@' or '-'", newKey)
+			}
 			if newKey != "" {
 				return printNewKey(cmd.OutOrStdout(), keysPath, newKey, role)
+			}
+			if tick <= 0 {
+				return usageError("--timer-interval must be positive, such as 30s")
 			}
 			keys, err := serveKeys(cmd.ErrOrStderr(), addr, keysPath)
 			if err != nil {
 				return err
 			}
 			return g.withApp(func(cmd *cobra.Command, a *app.App, _ []string) error {
-				if tick <= 0 {
-					return usageError("--timer-interval must be positive, such as 30s")
-				}
 				return serve(cmd, a, addr, keys, shutdown, tick)
 			})(cmd, args)
 		},

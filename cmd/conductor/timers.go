@@ -11,6 +11,7 @@ import (
 	"github.com/conductor-sec/conductor/internal/app"
 
 	"github.com/conductor-sec/conductor/internal/report"
+	"github.com/conductor-sec/conductor/internal/store"
 )
 
 func newTimersCmd(g *globals) *cobra.Command {
@@ -21,9 +22,17 @@ func newTimersCmd(g *globals) *cobra.Command {
 		Short: "List time limits on reversible containment (pending by default)",
 		Args:  cobra.NoArgs,
 		RunE: g.withRecord(func(cmd *cobra.Command, a *app.App, _ []string) error {
-			ts, err := a.Store.ListTimers(cmd.Context(), status)
+			st, err := statusFilter(status, store.TimerPending, store.TimerConfirmed,
+				store.TimerFired, store.TimerSuperseded)
 			if err != nil {
 				return err
+			}
+			ts, err := a.Store.ListTimers(cmd.Context(), st)
+			if err != nil {
+				return err
+			}
+			if ts == nil {
+				ts = []store.Timer{}
 			}
 			if asJSON {
 				return json.NewEncoder(cmd.OutOrStdout()).Encode(ts)
@@ -38,7 +47,8 @@ func newTimersCmd(g *globals) *cobra.Command {
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().StringVar(&status, "status", "pending", "pending, confirmed, fired, or empty for all")
+	cmd.Flags().StringVar(&status, "status", "pending",
+		"pending, confirmed, fired, superseded, or all")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "run",
 		Short: "Undo every due, unconfirmed containment (through the guard) and expire approvals",
