@@ -133,8 +133,9 @@ func printTimers(ctx context.Context, a *app.App, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "Containment that ran on its own, undone when due unless a human confirms it:")
 	for _, t := range ts {
-		fmt.Fprintf(w, "  %s  %s: %s %s at %s (conductor confirm %s)\n", t.ActionID, t.CaseID,
-			t.Tool, report.Clean(string(t.Args)), t.Due.Format(time.RFC3339), t.ActionID)
+		fmt.Fprintf(w, "  %s on %s: its undo %s %s runs at %s unless you run "+
+			"`conductor confirm %s`\n", t.ActionID, t.CaseID, t.Tool,
+			report.Clean(string(t.Args)), t.Due.Format(time.RFC3339), t.ActionID)
 	}
 	fmt.Fprintln(w)
 	return nil
