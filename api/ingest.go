@@ -78,7 +78,7 @@ func (s *Server) investigateLocked(c *gin.Context, id string) (report.Doc, error
 		return report.Doc{}, err
 	}
 	defer unlock()
-	return casework.Investigate(ctx, s.app.Engine, s.app.Store, id)
+	return casework.InvestigateTouched(ctx, s.app.Engine, s.app.Store, id)
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)

@@ -6,6 +6,7 @@ package casework
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/conductor-sec/conductor/agent"
@@ -55,6 +56,19 @@ func Investigate(ctx context.Context, e Engine, st Steps, caseID string) (report
 	return withTimeline(ctx, st, rep)
 }
 
+// InvestigateTouched investigates a case new findings were placed in. A
+// closed case is not reopened by a repeat sighting of one of its alerts: it
+// is returned as it stands, the sighting recorded on it, instead of failing
+// the whole upload.
+func InvestigateTouched(ctx context.Context, e Engine, st Steps, caseID string) (report.Doc,
+	error) {
+	d, err := Investigate(ctx, e, st, caseID)
+	if errors.Is(err, agent.ErrCaseClosed) {
+		return Doc(ctx, e, st, caseID)
+	}
+	return d, err
+}
+
 // Doc returns the document of a case as it stands, with its timeline.
 func Doc(ctx context.Context, e Engine, st Steps, caseID string) (report.Doc, error) {
 	rep, err := e.CaseReport(ctx, caseID)
@@ -85,7 +99,7 @@ func IngestAndInvestigate(ctx context.Context, e Engine, st Steps,
 	ids := Touched(placed)
 	docs := make([]report.Doc, 0, len(ids))
 	for _, id := range ids {
-		d, err := Investigate(ctx, e, st, id)
+		d, err := InvestigateTouched(ctx, e, st, id)
 		if err != nil {
 			return docs, err
 		}

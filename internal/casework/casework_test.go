@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/conductor-sec/conductor/agent"
+	"github.com/conductor-sec/conductor/guardrails"
 	"github.com/conductor-sec/conductor/internal/app"
 	"github.com/conductor-sec/conductor/internal/casework"
 	"github.com/conductor-sec/conductor/internal/config"
@@ -77,6 +78,27 @@ func TestIngestAndInvestigate(t *testing.T) {
 	if _, err := casework.IngestAndInvestigate(ctx, a.Engine, a.Store,
 		[]finding.Finding{}); err != nil {
 		t.Errorf("IngestAndInvestigate(nothing) = %v, want nil", err)
+	}
+
+	// The same alerts again, once CASE-000001 is closed: the repeat sighting
+	// is recorded on the closed case, which is not reopened, and the upload
+	// still succeeds.
+	lee := guardrails.Principal{Name: "analyst:lee", Role: "analyst"}
+	if _, err := a.Engine.Close(ctx, "CASE-000001", "malicious", "done", lee); err != nil {
+		t.Fatal(err)
+	}
+	again, err := ingest.Parse("alerts.ndjson", []byte(twoAlerts), ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, err = casework.IngestAndInvestigate(ctx, a.Engine, a.Store, again.Findings)
+	if err != nil {
+		t.Fatalf("IngestAndInvestigate after the close = %v, want the documents", err)
+	}
+	for _, d := range docs {
+		if d.Case.ID == "CASE-000001" && d.Case.State != "closed" {
+			t.Errorf("CASE-000001 is %s after a repeat sighting, want closed", d.Case.State)
+		}
 	}
 }
 
