@@ -182,7 +182,12 @@ test_networks_around_ipv4_in_ipv6_denied if {
 	}
 	d := decide(block_ip("::/1"))
 	d.outcome == "deny"
-	d.reasons == [`"::/1" holds IPv4 networks written as IPv6 (IPv4-mapped, ::ffff:0:0/96; NAT64, 64:ff9b::/96) and is broader than the IPv4 limit of a /24 (/120 as IPv6)`]
+	d.reasons == [concat("", [
+		`"::/1" holds IPv4 networks written as IPv6 (IPv4-mapped, ::ffff:0:0/96; `,
+		`NAT64, 64:ff9b::/96; IPv4-translated (RFC 2765), ::ffff:0:0:0/96; `,
+		`IPv4-compatible (deprecated), ::/96) and is broader than the IPv4 limit of a /24 `,
+		`(/120 as IPv6)`,
+	])]
 }
 
 test_ipv4_in_ipv6_limit_from_data if {
@@ -284,4 +289,17 @@ test_unblocks_are_not_judged_as_blocks if {
 test_unblock_of_a_wildcard_denied if {
 	req := patched(block_ip("0.0.0.0/0"), {"tool": "firewall.unblock_ip", "lifts": true})
 	denied_because(req, `target ip "0.0.0.0/0" is a wildcard, not one entity`)
+}
+
+# The rarer ways to write IPv4 as IPv6 are judged as the IPv4 they carry too.
+test_rare_ipv4_in_ipv6_forms_denied if {
+	every v in ["::ffff:0:a00:1", "::10.0.0.1", "::ffff:0:10.0.0.1", "::a00:1"] {
+		decide(block_ip(v)).outcome == "deny"
+	}
+}
+
+test_rare_ipv4_in_ipv6_outside_allowed if {
+	every v in ["::ffff:0:cb00:7107", "::203.0.113.7"] {
+		outcome(block_ip(v)) == "allow"
+	}
 }
