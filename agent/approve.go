@@ -144,16 +144,18 @@ func (e *Engine) voidNow(ctx context.Context, ap *guardrails.Approval, a *store.
 	return errors.Join(why, e.undoLost(ctx, *a, "the policy in force denies it: "+reasons))
 }
 
-// undoLost opens a manual task when a time limit's undo will never run (its
-// approval expired or is void): the containment still stands, and a person
-// must lift it or decide that it stays.
+// undoLost opens a manual task when a time limit's undo a did not run and
+// will not (it was denied or failed, or its approval expired or is void):
+// the containment still stands, and a person must lift it or decide that it
+// stays. Other actions than the timer's are left alone.
 func (e *Engine) undoLost(ctx context.Context, a store.Action, why string) error {
 	if a.Actor != timerActor {
 		return nil
 	}
 	_, err := e.addTask(ctx, a.CaseID, Task{Ref: "manual/" + a.Ref,
-		Title:  fmt.Sprintf("Run %s by hand, or decide the containment stays: %s", a.Tool, why),
-		Detail: fmt.Sprintf("undo %s %s (%s)", a.Tool, a.Args, a.Reason)}, timerActor)
+		Title: fmt.Sprintf("Run %s by hand, or decide the containment stays: the time "+
+			"limit's undo did not run, %s", a.Tool, why),
+		Detail: fmt.Sprintf("undo %s %s", a.Tool, a.Args)}, timerActor)
 	return err
 }
 
@@ -364,7 +366,7 @@ func (e *Engine) Resume(ctx context.Context) ([]string, error) {
 
 	ids := sortedKeys(cases)
 	for _, id := range ids {
-		if err := e.resumeCase(ctx, id); err != nil {
+		if _, err := e.Investigate(ctx, id); err != nil {
 			return ids, err
 		}
 	}
@@ -397,13 +399,6 @@ func (e *Engine) ResumePaused(ctx context.Context) ([]string, error) {
 		ids = append(ids, c.ID)
 	}
 	return ids, nil
-}
-
-// resumeCase retries the case's unfinished actions, then re-plans it, on one
-// enrichment of the case.
-func (e *Engine) resumeCase(ctx context.Context, id string) error {
-	_, err := e.Investigate(ctx, id)
-	return err
 }
 
 // retryProposed decides again, and runs when allowed, the case's actions

@@ -147,7 +147,7 @@ var groupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
 // golang.org/x/net carries.
 func isPublicSuffix(domain string) bool {
 	d := strings.TrimSuffix(strings.ToLower(strings.TrimSpace(domain)), ".")
-	if d == "" || !strings.Contains(d, ".") || internalIP(d) || isAddress(d) {
+	if d == "" || !strings.Contains(d, ".") || isAddress(d) {
 		return false // refused by the policy for another reason
 	}
 	suffix, _ := publicsuffix.PublicSuffix(d)

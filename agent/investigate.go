@@ -228,9 +228,7 @@ func (e *Engine) plan(ctx context.Context, r *run) (Plan, error) {
 func (e *Engine) apply(ctx context.Context, r *run, plan Plan) (bool, error) {
 	done := map[string]bool{}
 	for _, s := range r.view.Steps {
-		// A step left proposed never got a decision (the policy engine
-		// failed): proposed again, it is decided now.
-		done[s.Ref] = s.Status != ActionProposed
+		done[s.Ref] = true
 	}
 	actor := "agent:" + r.planner.Name()
 	progressed := false

@@ -183,18 +183,17 @@ func (e *Engine) fireLocked(ctx context.Context, t store.Timer) (bool, error) {
 		return true, nil
 	}
 
-	why := fmt.Sprintf("the undo is %s: %s", undo.Status, undo.Error)
+	why := fmt.Sprintf("it is %s: %s", undo.Status, undo.Error)
 	if ferr != nil {
-		why = "the undo could not be proposed: " + ferr.Error()
+		why = "it could not be proposed: " + ferr.Error()
+		undo = store.Action{CaseID: t.CaseID, Ref: undoRef(t), Tool: t.Tool, Args: t.Args,
+			Actor: timerActor}
 	}
-	if _, err := e.addTask(ctx, t.CaseID, Task{Ref: "manual/undo/" + t.ActionID,
-		Title: fmt.Sprintf("Undo %s by hand with %s, or decide it stays: its time limit "+
-			"passed but %s", t.ActionID, t.Tool, why),
-		Detail: fmt.Sprintf("undo %s %s", t.Tool, t.Args)}, timerActor); err != nil {
-		return true, errors.Join(ferr, err)
-	}
-	return true, ferr
+	return true, errors.Join(ferr, e.undoLost(ctx, undo, why))
 }
+
+// undoRef is the step ref of a timer's undo on its case.
+func undoRef(t store.Timer) string { return "undo/" + t.ActionID }
 
 // fire proposes the undo of one timer on its case, closed or not: a closed
 // case may still hold a containment nobody confirmed. It returns the undo
@@ -211,7 +210,7 @@ func (e *Engine) fire(ctx context.Context, t store.Timer) (store.Action, error) 
 	if err := e.refreshSteps(ctx, r); err != nil {
 		return store.Action{}, err
 	}
-	p := Proposal{Ref: "undo/" + t.ActionID, Tool: t.Tool, Args: t.Args,
+	p := Proposal{Ref: undoRef(t), Tool: t.Tool, Args: t.Args,
 		Reason: "time limit of " + t.ActionID + " reached without confirmation"}
 	if err := e.act(ctx, r, p, timerActor); err != nil {
 		return store.Action{}, err

@@ -158,9 +158,8 @@ func CheckRole(who Principal, need string) error {
 
 // checkRole refuses a person whose role ranks below the one a needs.
 func checkRole(as string, a Approval, who Principal) error {
-	if !satisfies(who.Role, a.ApproverRole) {
-		return fmt.Errorf("%s %s is %q, approval needs %q: %w",
-			as, who.Name, who.Role, a.ApproverRole, ErrApproverRole)
+	if err := CheckRole(who, a.ApproverRole); err != nil {
+		return fmt.Errorf("%s %w", as, err)
 	}
 	return nil
 }

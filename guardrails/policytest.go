@@ -45,30 +45,37 @@ func RunPolicyTests(ctx context.Context, dir string) ([]TestResult, error) {
 	return pf.runTests(ctx)
 }
 
-// Vet applies to the policy folder dir ("" for the embedded defaults) every
-// check the guard makes before it puts a policy in force: it must compile,
-// its data must be complete, it must have tests and pass them, and it must
-// pass the built-in canaries. A nil error means the guard would load it; the
-// error says why it would not. `conductor policy test` reports it, so a lead
-// sees before saving a file what a live reload would refuse.
-func Vet(ctx context.Context, dir string) error {
+// Vet runs the Rego tests of the policy folder dir ("" for the embedded
+// defaults) and applies every other check the guard makes before it puts a
+// policy in force: it must compile, its data must be complete, it must have
+// tests and pass them, and it must pass the built-in canaries. It returns the
+// test results, sorted by package and name, and the guard's reason to refuse
+// the folder, or nil when the guard would load it; results are nil when the
+// folder does not load. `conductor policy test` prints both, so a lead sees
+// before saving a file what a live reload would refuse.
+func Vet(ctx context.Context, dir string) ([]TestResult, error) {
 	fsys, err := policySource(dir)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pf, err := readPolicy(fsys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 
+	results, err := pf.runTests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	results = append([]TestResult{}, results...) // non-nil: the folder loaded
+	if err := testsRefusal(results); err != nil {
+		return results, err
+	}
 	p, err := pf.compile(ctx, time.Now())
 	if err != nil {
-		return err
+		return results, err
 	}
-	if err := pf.checkTests(ctx); err != nil {
-		return err
-	}
-	return checkCanaries(ctx, p)
+	return results, checkCanaries(ctx, p)
 }
 
 // runTests runs the Rego tests with built-in errors raised, as the guard
@@ -124,6 +131,11 @@ func (pf *policyFiles) checkTests(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return testsRefusal(results)
+}
+
+// testsRefusal says why test results refuse a policy: none ran, or some fail.
+func testsRefusal(results []TestResult) error {
 	if len(results) == 0 {
 		return errors.New("policy has no tests")
 	}

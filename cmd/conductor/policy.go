@@ -33,9 +33,11 @@ func newPolicyTestCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			res, err := guardrails.RunPolicyTests(cmd.Context(), dir)
-			if err != nil {
-				return err
+			// Vet runs the tests once and then the rest of what a live reload
+			// checks; the tests passing is not all of it.
+			res, refusal := guardrails.Vet(cmd.Context(), dir)
+			if res == nil && refusal != nil {
+				return refusal
 			}
 			w := cmd.OutOrStdout()
 			if asJSON {
@@ -63,10 +65,9 @@ func newPolicyTestCmd(g *globals) *cobra.Command {
 			if failed > 0 {
 				return exitCodeError{code: 3, err: fmt.Errorf("%d policy tests failed", failed)}
 			}
-			// The tests passing is not all a live reload checks.
-			if err := guardrails.Vet(cmd.Context(), dir); err != nil {
+			if refusal != nil {
 				return exitCodeError{code: 3, err: fmt.Errorf("the guard would refuse this "+
-					"policy: %w", err)}
+					"policy: %w", refusal)}
 			}
 			if !asJSON {
 				fmt.Fprintln(w, "the guard would load this policy (data, tests and canaries pass)")

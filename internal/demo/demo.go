@@ -1,6 +1,7 @@
 // Package demo holds the samples `conductor demo` investigates, and loads them
 // for the demo and the bench: real alerts and telemetry copied from public
-// corpora whose licences allow it, and e-mails written for the demo. NOTICE.md in samples/ names each source and licence.
+// corpora whose licences allow it, and e-mails written for the demo.
+// NOTICE.md in samples/ names each source and licence.
 package demo
 
 import (

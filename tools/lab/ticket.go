@@ -42,7 +42,7 @@ const notifySchema = `{
   "required": ["channel", "message"],
   "properties": {
     "channel": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$",
-      "description": "Where to send it: email, chat, pager, or a named channel of the organisation (soc, vip-desk). A name, never an address: who outside receives it goes in to."},
+      "description": "email, chat, pager or a channel name such as soc; not an address"},
     "message": {"type": "string", "minLength": 1, "maxLength": 4000},
     "to": {"type": "string", "maxLength": 320,
       "description": "A person or group; omit for the channel's default audience."}
